@@ -1,0 +1,130 @@
+"""Writing a run's results folder: tables, figures, rulebook and manifest.
+
+Every file is written to a temporary name and renamed into place, and ``manifest.json`` is written
+last: a folder without a manifest is not a finished run (resume and aggregation rely on this). No
+file carries a timestamp, so the same config and seed give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim import __version__, metrics, plots, resources, rulebook
+from sim.config import to_dict
+from sim.experiment import Results
+
+MANIFEST = "manifest.json"
+FIGURES = ("outcomes", "survival", "phase_shares", "paths")
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv(df: pd.DataFrame) -> str:
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def git_commit() -> str | None:
+    """The git commit of the source tree the package runs from, if it is a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def figures(results: Results) -> dict[str, Any]:
+    """The standard figures of a run, by name."""
+    s = results.summary
+    cap = plots.caption(s["scenario"], s["replications"], s["seed"])
+    return {
+        "outcomes": plots.plot_outcomes(s, cap),
+        "survival": plots.plot_survival(results.survival, cap),
+        "phase_shares": plots.plot_phase_shares(results.paths, cap),
+        "paths": plots.plot_paths(results.paths, cap),
+    }
+
+
+def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ()) -> Path:
+    """Write every results file of a run into ``outdir``; ``manifest.json`` last.
+
+    Returns:
+        The path of the manifest.
+    """
+    outdir = Path(outdir)
+    cfg = results.config
+    written: dict[str, bytes] = {}
+
+    def put(name: str, data: bytes | str) -> None:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        atomic_write(outdir / name, raw)
+        written[name] = raw
+
+    put("config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+    put("summary.json", json.dumps(results.summary, indent=2, ensure_ascii=False) + "\n")
+    put("summary.csv", _csv(metrics.summary_table(results.summary)))
+    put("summary.txt", metrics.format_summary(results.summary) + "\n")
+    put("records.csv", _csv(results.records))
+    put("paths.csv", _csv(results.paths))
+    put("survival.csv", _csv(results.survival))
+    put("rulebook.md", rulebook.to_markdown(cfg))
+    for name, fig in figures(results).items():
+        path = plots.save_figure(fig, outdir / "figures" / f"{name}.png")
+        written[f"figures/{name}.png"] = Path(path).read_bytes()
+
+    manifest = {
+        "scenario": cfg.name,
+        "seed": cfg.sim.seed,
+        "replications": cfg.sim.replications,
+        "weeks": cfg.sim.weeks,
+        "engine": cfg.sim.engine,
+        "overrides": list(overrides),
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "article_sha256": resources.article_sha256(),
+        "files": {name: hashlib.sha256(raw).hexdigest() for name, raw in sorted(written.items())},
+        "complete": True,
+    }
+    atomic_write(outdir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return outdir / MANIFEST
+
+
+def is_complete(outdir: Path) -> bool:
+    """Whether ``outdir`` holds a finished run: a manifest whose listed files all match."""
+    path = Path(outdir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not manifest.get("complete"):
+        return False
+    for name, digest in manifest.get("files", {}).items():
+        f = Path(outdir) / name
+        if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+            return False
+    return True

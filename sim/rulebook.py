@@ -1,0 +1,134 @@
+"""The rulebook: rule → actor → parameters (with values) → quotes (with text) → assumption.
+
+``ceasefire-sim-rules [scenario=NAME] [key=value ...]`` prints it for a scenario; every run also
+writes it as ``rulebook.md`` next to its results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import textwrap
+from typing import Any
+
+from sim import resources
+from sim.config import Config, iter_params
+from sim.rules import RULES, RuleInfo
+
+
+def _param_index(cfg: Config) -> dict[str, tuple[Any, dataclasses.Field]]:
+    return {key: (value, f) for key, f, value in iter_params(cfg)}
+
+
+def rows(cfg: Config | None = None) -> list[dict[str, Any]]:
+    """One dict per rule function: title, actor, function, params, quotes, assumption."""
+    cfg = cfg if cfg is not None else Config()
+    index, quotes = _param_index(cfg), resources.quotes()
+    out = []
+    for info in RULES.values():
+        params = []
+        for key in info.params:
+            value, f = index[key]
+            params.append({"key": key, "value": value, "provenance": f.metadata["prov"],
+                           "target": f.metadata.get("target")})
+        out.append({
+            "rule": info.title,
+            "actor": info.actor,
+            "function": f"sim.rules.{info.name}",
+            "does": info.doc,
+            "params": params,
+            "quotes": [{"id": q, "text": quotes[q]} for q in info.quotes],
+            "assumption": info.assumption,
+        })
+    return out
+
+
+def _value(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def to_markdown(cfg: Config | None = None) -> str:
+    """The rulebook as Markdown: a table of rules, then every parameter with its provenance."""
+    cfg = cfg if cfg is not None else Config()
+    lines = [
+        f"# Rulebook — scenario `{cfg.name}`",
+        "",
+        "Each rule is a pure function in `sim/rules.py`. Quotes are verbatim from "
+        "`seeds/article.txt`; where the article is silent the rule says what it assumes.",
+        "",
+        "| rule | actor | function | parameters (value) | quotes | assumption |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows(cfg):
+        params = "<br>".join(f"`{p['key']}` = {_value(p['value'])}" for p in r["params"])
+        quotes = "<br>".join(f"**{q['id']}** “{_md(q['text'])}”" for q in r["quotes"])
+        lines.append(
+            f"| {r['rule']} | {r['actor']} | `{r['function'].rsplit('.', 1)[1]}`: {_md(r['does'])} "
+            f"| {params or '—'} | {quotes or '—'} | {_md(r['assumption'] or '—')} |"
+        )
+    lines += ["", "## Parameters and their provenance", "",
+              "| key | value | provenance | calibration target |", "|---|---|---|---|"]
+    for key, f, value in iter_params(cfg):
+        lines.append(f"| `{key}` | {_value(value)} | {_md(f.metadata.get('prov', ''))} | "
+                     f"{_md(f.metadata.get('target') or '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_text(cfg: Config | None = None, width: int = 100) -> str:
+    """The rulebook as plain text for the terminal."""
+    cfg = cfg if cfg is not None else Config()
+    out = [f"Rulebook — scenario {cfg.name}", "=" * width]
+    for r in rows(cfg):
+        out.append(f"{r['rule']}  [{r['actor']}]  {r['function']}")
+        out.append(textwrap.indent(textwrap.fill(r["does"], width - 4), "    "))
+        for p in r["params"]:
+            out.append(f"    param  {p['key']} = {_value(p['value'])}   ({p['provenance']})")
+        for q in r["quotes"]:
+            out.append(textwrap.fill(f"{q['id']} “{q['text']}”", width - 4,
+                                     initial_indent="    quote  ", subsequent_indent=" " * 11))
+        if r["assumption"]:
+            out.append(textwrap.fill(r["assumption"], width - 4,
+                                     initial_indent="    assumption  ",
+                                     subsequent_indent=" " * 16))
+        out.append("-" * width)
+    return "\n".join(out) + "\n"
+
+
+def rule_infos() -> list[RuleInfo]:
+    """The registered rules."""
+    return list(RULES.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: print the rulebook for a scenario and overrides.
+
+    Usage: ``ceasefire-sim-rules [scenario=NAME] [key=value ...] [--markdown]``.
+    """
+    from sim.api import compose_config
+    from sim.config import ConfigError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    markdown = "--markdown" in args
+    args = [a for a in args if a != "--markdown"]
+    scenario = "article_baseline"
+    overrides = []
+    for a in args:
+        if a.startswith("scenario="):
+            scenario = a.split("=", 1)[1]
+        else:
+            overrides.append(a)
+    try:
+        cfg = compose_config(scenario, overrides)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    sys.stdout.write(to_markdown(cfg) if markdown else to_text(cfg))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""Named, counter-based random streams shared by both engines.
+
+Each uniform is a fixed function of ``(replication key, process, week, index)``: a SplitMix64
+integer hash computed with numpy ``uint64`` arithmetic (the counter-based idea behind Philox and
+Threefry; Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"). So:
+
+- a replication's numbers do not depend on which engine, chunk or worker process runs it;
+- each stochastic process has its own stream, so changing one lever never shifts the numbers
+  another process draws (common random numbers across scenarios);
+- drawing for 100,000 replications at once costs a few vectorised integer operations, with no
+  Python call per replication.
+
+The base seed is expanded with ``numpy.random.SeedSequence`` into a 64-bit scenario key; replication
+keys are hashes of that key and the replication index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtri
+
+# One stream per stochastic process. The numbers are identities, not tunable parameters: changing
+# one changes every result.
+TALKS = 1  # index 0: a round of talks is proposed; 1: the venue is Moscow
+ACCEPTANCE = 2  # index 0: Russia; 1: Ukraine
+BATTLEFIELD = 3  # index 0: momentum shock; 1: territorial noise (both standard normal)
+CEASEFIRE = 4  # index 0: collapse; 1: settlement
+VIOLATIONS = 5  # index 0: Poisson count of violations
+STRIKES = 6  # index 0: a strike on the force; 1: the strike escalates
+US_BACKING = 7  # week 0, index 0: whether the stated US role is delivered
+PLEDGES = 8  # week 0, index i: size of member i's pledge
+RESOLVE = 9  # week 0, index i: member i's initial resolve
+COHESION = 10  # week t, index i: member i's share of the resolve shock after a strike
+
+PROCESS_NAMES = {
+    TALKS: "talks", ACCEPTANCE: "acceptance", BATTLEFIELD: "battlefield", CEASEFIRE: "ceasefire",
+    VIOLATIONS: "violations", STRIKES: "strikes", US_BACKING: "us_backing", PLEDGES: "pledges",
+    RESOLVE: "resolve", COHESION: "cohesion",
+}
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_K_PROCESS = np.uint64(0xD6E8FEB86659FD93)
+MAX_INDEX = 64  # draws per process and week: positions week·64 + index in the stream
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 2.0**-53
+
+
+def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finaliser (Stafford's mix13), applied elementwise in place-safe fashion."""
+    x = x ^ (x >> _S30)
+    x = x * _M1
+    x = x ^ (x >> _S27)
+    x = x * _M2
+    return x ^ (x >> _S31)
+
+
+def scenario_key(seed: int) -> np.uint64:
+    """Expand a base seed into a 64-bit key with ``numpy.random.SeedSequence``."""
+    return np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0]
+
+
+def replication_keys(seed: int, replications: ArrayLike) -> NDArray[np.uint64]:
+    """Keys of the given replication indices (0-based) under a base seed.
+
+    The key is the replication's seed: it alone determines every number the replication draws.
+    """
+    reps = np.asarray(replications, dtype=np.uint64)
+    base = np.full(reps.shape, scenario_key(seed), dtype=np.uint64)
+    return _mix(base + (reps + np.uint64(1)) * _GOLDEN)
+
+
+def _process_constant(process: int) -> np.uint64:
+    return np.uint64((int(process) * int(_K_PROCESS)) % 2**64)
+
+
+def _counters(weeks: ArrayLike, indices: ArrayLike) -> NDArray[np.uint64]:
+    """The SplitMix64 increments of (week, index): ``(week · 64 + index + 1) · golden``."""
+    w = np.asarray(weeks, dtype=np.uint64).reshape(-1, 1)
+    i = np.asarray(indices, dtype=np.uint64).reshape(1, -1)
+    if i.size and int(i.max()) >= MAX_INDEX:
+        raise ValueError(f"stream index must be below {MAX_INDEX}")
+    return (w * np.uint64(MAX_INDEX) + i + np.uint64(1)) * _GOLDEN
+
+
+def raw(
+    keys: NDArray[np.uint64], process: int, weeks: ArrayLike, indices: ArrayLike
+) -> NDArray[np.uint64]:
+    """64-bit hashes of shape ``(len(keys), len(weeks), len(indices))``.
+
+    The replication key and the process are hashed into a stream key; each (week, index) is then
+    a position in the SplitMix64 sequence of that key (Steele et al. 2014), one mix per draw.
+    """
+    kp = _mix(np.asarray(keys, dtype=np.uint64) ^ _process_constant(process))
+    return _mix(kp[:, None, None] + _counters(weeks, indices)[None, :, :])
+
+
+def columns(processes: ArrayLike, indices: ArrayLike) -> tuple[NDArray, NDArray]:
+    """Per-column constants for :func:`table`: one column per ``(process, index)`` pair."""
+    pc = np.array([_process_constant(p) for p in processes], dtype=np.uint64)
+    idx = np.asarray(indices, dtype=np.uint64)
+    if idx.size and int(idx.max()) >= MAX_INDEX:
+        raise ValueError(f"stream index must be below {MAX_INDEX}")
+    return pc, idx + np.uint64(1)
+
+
+def keyed(keys: NDArray[np.uint64], pc: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Stream keys of every (replication, column): shape (n, c). Compute once per batch."""
+    return _mix(np.asarray(keys, dtype=np.uint64)[:, None] ^ pc[None, :])
+
+
+def table(kp: NDArray[np.uint64], weeks: ArrayLike, ic: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """Uniforms for many ``(process, index)`` columns at once: shape (n, len(weeks), c).
+
+    Equal elementwise to :func:`uniforms` for each column; ``kp`` comes from :func:`keyed` and
+    ``ic`` from :func:`columns`.
+    """
+    w = np.asarray(weeks, dtype=np.uint64).reshape(1, -1, 1) * np.uint64(MAX_INDEX)
+    x = _mix(kp[:, None, :] + (w + ic[None, None, :]) * _GOLDEN)
+    return ((x >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+def uniforms(
+    keys: NDArray[np.uint64], process: int, weeks: ArrayLike, indices: ArrayLike
+) -> NDArray[np.float64]:
+    """Uniforms on the open interval (0, 1), shape ``(len(keys), len(weeks), len(indices))``."""
+    return ((raw(keys, process, weeks, indices) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+def normals(
+    keys: NDArray[np.uint64], process: int, weeks: ArrayLike, indices: ArrayLike
+) -> NDArray[np.float64]:
+    """Standard normals by inversion of :func:`uniforms` (same shape)."""
+    return normals_from(uniforms(keys, process, weeks, indices))
+
+
+def normals_from(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Standard normals by inversion of uniforms on (0, 1)."""
+    return ndtri(u)
+
+
+def poisson(u: NDArray[np.float64], lam: float | NDArray[np.float64]) -> NDArray[np.int64]:
+    """Poisson counts by inversion of uniforms ``u`` (elementwise; same result in both engines).
+
+    Args:
+        u: Uniforms on (0, 1).
+        lam: Mean, a scalar or an array broadcastable to ``u``.
+    """
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), np.shape(u))
+    term = np.exp(-lam)
+    cdf = term.copy()
+    count = np.zeros(np.shape(u), dtype=np.int64)
+    k = 0
+    # The tail beyond lam + 12·sqrt(lam) + 30 has negligible mass for any lam used here.
+    limit = int(np.max(lam, initial=0.0) + 12 * np.sqrt(np.max(lam, initial=0.0)) + 30)
+    while k < limit:
+        below = u > cdf
+        if not below.any():
+            break
+        k += 1
+        term = term * lam / k
+        cdf = cdf + term
+        count += below
+    return count
