@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from sim import experiment
 from sim.config import Config, ConfigError, from_mapping, register_configs
 from sim.experiment import Results
+from sim.overrides import check_overrides
 from sim.resources import conf_dir
 
 
@@ -51,6 +52,7 @@ def compose_config(scenario: str = "article_baseline", overrides: Sequence[str] 
     from omegaconf.errors import OmegaConfBaseException
 
     register_configs()
+    check_overrides([f"scenario={scenario}", *overrides])
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             dcfg = compose(config_name="config",

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 from sim import experiment, metrics, output
 from sim.api import config_from_omegaconf
 from sim.config import ConfigError, register_configs
+from sim.overrides import check_overrides
 from sim.resources import conf_dir
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,19 @@ def run_job(dcfg: DictConfig) -> dict | None:
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
-def main(dcfg: DictConfig) -> None:
-    """Entry point of ``ceasefire-sim`` and ``python -m sim``."""
+def _hydra_main(dcfg: DictConfig) -> None:
     run_job(dcfg)
+
+
+def main() -> None:
+    """Entry point of ``ceasefire-sim`` and ``python -m sim``.
+
+    Command-line overrides are checked against the schema first, so a mistake gets one clear line
+    (key, value, what is allowed) and exit code 2 before Hydra creates any output folder.
+    """
+    try:
+        check_overrides(sys.argv[1:])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_CONFIG) from None
+    _hydra_main()

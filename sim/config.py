@@ -225,7 +225,8 @@ class RussiaConfig:
     )
     accept_intercept: float = param(
         -1.2, "Q28, Q29", lo=-50, hi=50,
-        target="P(ceasefire within 12 weeks) ≈ 0.05 and within 104 weeks ≈ 0.45 (Q28, Q29)",
+        target="P(ceasefire within 12 weeks) ≤ 0.06 (Q29 'slim') and within 104 weeks in "
+        "[0.4, 0.65] (Q28 'light at the end of the tunnel')",
         doc="logit of Russia's acceptance in a round of talks",
     )
     threat_weight: float = param(
@@ -277,7 +278,7 @@ class UkraineConfig:
     )
     accept_intercept: float = param(
         -1.0, "Q04, Q05, Q14", lo=-50, hi=50,
-        target="P(ceasefire within 104 weeks) ≈ 0.45 (Q28, Q29)",
+        target="P(ceasefire within 104 weeks) in [0.4, 0.65] (Q28, Q29)",
         doc="logit of Ukraine's acceptance in a round of talks",
     )
     credibility_weight: float = param(
@@ -526,8 +527,11 @@ def _check_value(key: str, f: dataclasses.Field, value: Any) -> None:
 def _fmt_range(key: str, lo: float | None, hi: float | None) -> str:
     if key == "sim.n_jobs":
         return "-1 (all cores) or 1 to 1024"
-    lo_s = "-∞" if lo is None else f"{lo:g}"
-    hi_s = "∞" if hi is None else f"{hi:g}"
+    def fmt(v: float) -> str:
+        return f"{int(v):,}" if float(v).is_integer() else f"{v:g}"
+
+    lo_s = "-∞" if lo is None else fmt(lo)
+    hi_s = "∞" if hi is None else fmt(hi)
     return f"[{lo_s}, {hi_s}]"
 
 

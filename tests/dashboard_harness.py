@@ -1,0 +1,266 @@
+"""Helpers for the browser tests of the Solara dashboard (a plain module, not a conftest).
+
+* :func:`free_port` picks a free loopback port.
+* :func:`solara_server` runs ``solara run <app>`` on 127.0.0.1 in its own process
+  group and yields the URL once it answers HTTP 200.
+* :func:`offline_browser` launches Debian's headless Chromium through Playwright
+  with every non-loopback request aborted, i.e. the page sees no internet.
+
+Typical use::
+
+    with solara_server() as url, offline_browser() as browser:
+        page = browser.new_page()
+        load_dashboard(page, url)
+        page.locator(STEP_BUTTON).click()
+        page.get_by_text("Time: 1.0", exact=True).wait_for()
+        assert browser.blocked == [] and browser.unexpected_page_errors() == []
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, Route
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_APP = REPO_ROOT / "sim" / "app.py"
+LOOPBACK_HOST = "127.0.0.1"
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHROMIUM_MISSING = (
+    f"Chromium not found at {CHROMIUM_PATH}: install it with `apt-get install -y chromium` "
+    "(the CI script does this)"
+)
+
+# Selectors that match what Mesa 3.5.1's SolaraViz renders (solara 1.64.1, ipyvuetify 1.x).
+# Buttons: v-btn with text "Step"/"Reset"/"▶" (CSS shows them upper case; the
+# accessible name keeps the case).  Sliders have aria-label = their label, so use
+# page.get_by_role("slider", name="<label>") and press ArrowRight/ArrowLeft (one step).
+STEP_BUTTON = 'role=button[name="Step"]'  # == page.get_by_role("button", name="Step")
+RESET_BUTTON = 'role=button[name="Reset"]'
+PLAY_BUTTON = 'role=button[name="▶"]'  # the label becomes "❚❚" while playing
+PAUSE_BUTTON = 'role=button[name="❚❚"]'
+TIME_TEXT = "text=/^Time: /"  # SolaraViz "Information" card, e.g. "Time: 3.0"
+MATPLOTLIB_PLOT = "img.widget-image"  # solara.FigureMatplotlib -> ipywidgets Image (src="blob:...")
+ALTAIR_PLOT = ".vega-embed .chart-wrapper .marks"  # solara.FigureAltair -> vega-embed; a <canvas class="marks">
+
+# Uncaught page errors that are known and harmless: solara 1.64.1's vegalite.vue
+# re-defines the Vega modules per chart (requirejs.undef), and now and then one
+# render runs against a half-loaded vega-embed; the chart still draws and updates.
+KNOWN_BENIGN_PAGE_ERRORS = ("Cannot read properties of undefined (reading 'usermeta')",)
+
+
+def free_port(host: str = LOOPBACK_HOST) -> int:
+    """Return a TCP port on ``host`` that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def solara_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for a test server: no telemetry, no CDN fallback, repo importable.
+
+    ``SOLARA_ASSETS_CDN`` points at a closed loopback port, so an asset missing from
+    the local cache fails at once instead of being fetched from the internet.
+    """
+    env = dict(os.environ)
+    env.update(
+        {
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            "SOLARA_ASSETS_CDN": f"http://{LOOPBACK_HOST}:9/",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p),
+        }
+    )
+    env.pop("HOST", None)  # solara's default host comes from $HOST; we pass --host anyway
+    if extra:
+        env.update(extra)
+    return env
+
+
+def solara_command(app: str | Path, port: int, *, production: bool = True) -> list[str]:
+    """The ``solara run`` command line used by :func:`solara_server`."""
+    cmd = [
+        sys.executable, "-m", "solara", "run", str(app),
+        "--host", LOOPBACK_HOST, "--port", str(port),
+        "--no-open", "--no-check-version",
+    ]  # fmt: skip
+    if production:
+        cmd.append("--production")
+    return cmd
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Terminate the process group of ``proc`` (SIGTERM, then SIGKILL)."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    try:  # children left in the group after the leader exited
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@contextmanager
+def solara_server(
+    app: str | Path = DEFAULT_APP,
+    *,
+    port: int | None = None,
+    timeout: float = 120.0,
+    production: bool = True,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = REPO_ROOT,
+) -> Iterator[str]:
+    """Run ``solara run app`` on 127.0.0.1 and yield its URL once it answers HTTP 200.
+
+    Args:
+        app: Script, notebook or module name passed to ``solara run``.
+        port: Port to bind; a free one by default.
+        timeout: Seconds to wait for the first HTTP 200.
+        production: Pass ``--production`` (minified assets, no version-check iframe).
+        env: Extra environment variables on top of :func:`solara_env`.
+        cwd: Working directory of the server.
+
+    Raises:
+        AssertionError: The server exited or did not answer in time; the message
+            holds the end of its log.
+    """
+    port = free_port() if port is None else port
+    url = f"http://{LOOPBACK_HOST}:{port}/"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            solara_command(app, port, production=production),
+            cwd=cwd,
+            env=solara_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group, so _stop() reaches every child
+        )
+
+        def log_tail() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace")[-4000:]
+
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"solara exited with {proc.returncode} before serving {url}:\n{log_tail()}")
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as resp:
+                        if resp.status == 200:
+                            break
+                except (urllib.error.URLError, OSError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"solara did not answer HTTP 200 at {url} within {timeout:.0f}s:\n{log_tail()}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for URLs the offline browser may load: loopback hosts and inline schemes."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    host = parts.hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+@dataclass
+class OfflineBrowser:
+    """A Playwright browser context in which only loopback requests go through.
+
+    Attributes:
+        context: The Playwright ``BrowserContext``; one browser session per page.
+        blocked: URLs that were aborted because they left the machine.
+        page_errors: Uncaught JavaScript errors of all pages of the context.
+    """
+
+    context: BrowserContext
+    blocked: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def new_page(self) -> Page:
+        """Open a page in the context, recording its uncaught JavaScript errors."""
+        page = self.context.new_page()
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        return page
+
+    def unexpected_page_errors(self) -> list[str]:
+        """Page errors other than :data:`KNOWN_BENIGN_PAGE_ERRORS`."""
+        return [e for e in self.page_errors if not any(k in e for k in KNOWN_BENIGN_PAGE_ERRORS)]
+
+
+def load_dashboard(page: Page, url: str, *, timeout_ms: float = 60_000) -> None:
+    """Open ``url`` and wait until SolaraViz has rendered its Step button."""
+    page.goto(url)
+    page.locator(STEP_BUTTON).wait_for(timeout=timeout_ms)
+
+
+@contextmanager
+def offline_browser(*, viewport: tuple[int, int] = (1400, 1000), timeout_ms: float = 30_000) -> Iterator[OfflineBrowser]:
+    """Launch Debian's headless Chromium via Playwright with all non-loopback requests aborted.
+
+    Raises:
+        AssertionError: Chromium is not installed at :data:`CHROMIUM_PATH`
+            (a failure, not a skip: the browser test must run in CI).
+    """
+    if not os.access(CHROMIUM_PATH, os.X_OK):
+        raise AssertionError(CHROMIUM_MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            context.set_default_timeout(timeout_ms)
+            session = OfflineBrowser(context)
+
+            def route(route: Route) -> None:
+                if is_loopback_url(route.request.url):
+                    route.continue_()
+                else:
+                    session.blocked.append(route.request.url)
+                    route.abort("internetdisconnected")
+
+            context.route("**/*", route)
+            yield session
+            context.close()
+        finally:
+            browser.close()
