@@ -33,10 +33,8 @@ class UnitedStates(mesa.Agent):
         self.mediation = 0.0
 
     def decide(self) -> None:
-        """This week's mediation effect (the Alaska effect, fading)."""
-        cfg = self.model.cfg.us
-        self.mediation = rules.mediation_effect(self.model.week, cfg.mediation_boost,
-                                                cfg.mediation_half_life_weeks)
+        """This week's mediation effect (the Alaska effect, fading; see Derived.mediation)."""
+        self.mediation = self.model.derived.mediation[self.model.week]
 
 
 class Russia(mesa.Agent):
@@ -106,12 +104,16 @@ class Ukraine(mesa.Agent):
         super().__init__(model)
         self.weariness = 0.0
         self.credibility = 0.0
+        self._assessed_pledge: float | None = None
         self.p_accept = 0.0
         self.settlement_possible = False
         self.martial_law = True
 
     def assess(self, pledged: float) -> None:
-        """Credibility of the guarantee on offer."""
+        """Credibility of the guarantee on offer (reassessed when the pledges change)."""
+        if pledged == self._assessed_pledge:
+            return
+        self._assessed_pledge = pledged
         cfg = self.model.cfg.ukraine
         self.credibility = rules.guarantee_credibility(
             pledged, self.model.derived.us_expected, cfg.credibility_scale, cfg.credibility_floor

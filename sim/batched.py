@@ -44,6 +44,7 @@ _WEEKLY = (  # (process, index) columns drawn every week, in this order
 )
 (_TALK, _VENUE, _ACC_R, _ACC_U, _COLLAPSE, _SETTLE, _STRIKE, _ESCALATE, _VIOL, _Z_MOM,
  _Z_TERR) = range(len(_WEEKLY))
+assert _Z_TERR == _Z_MOM + 1  # the Box–Muller pair must be adjacent
 
 
 def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
@@ -144,49 +145,63 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 germany_deployed[rows] = True
         troops = land_d + sea_d + air_d
 
-        # 2. The United States: mediation this week.
-        mediation = rules.mediation_effect(week, cfg.us.mediation_boost,
-                                           cfg.us.mediation_half_life_weeks)
+        # 2. The United States: mediation this week; chance: this week's uniforms.
+        mediation = d.mediation[week]
+        u = streams.table(kp_week, [week], ic)[:, 0, :]
 
-        # 3. Russia: threat, strike, acceptance.
+        # 3. Russia: threat, strike, acceptance. Rules are evaluated only in the rows where
+        # their result is used (elementwise, so this changes no number).
+        at_war = phase == Phase.WAR
         narrative = rules.narrative_threat(
-            (d.timing == "commit_now") & (phase == Phase.WAR) & (troops > 0), rus.narrative_boost
+            (d.timing == "commit_now") & at_war & (troops > 0), rus.narrative_boost
         )
         threat = rules.threat_perception(
             pledged, troops, narrative, rus.threat_base, rus.threat_per_10k_pledged,
             rus.threat_per_10k_deployed,
         )
-        exposure = rules.force_exposure(land_d, sea_d, air_d, dep.exposure_land, dep.exposure_sea,
-                                        dep.exposure_air, d.posture_mult)
-        deterrence = rules.strike_deterrence(us_support, members_in, rus.deterrence_us,
-                                             rus.deterrence_size)
-        p_strike = rules.strike_probability(
-            exposure, rus.strike_propensity, deterrence,
-            rules.strike_phase_factor(phase, rus.settlement_hostility),
-        )
-        p_russia = rules.russia_acceptance(
-            rus.accept_intercept, mediation, rus.mediation_weight, threat, rus.threat_weight,
-            weary_r, rus.weariness_weight, rules.concessions(rounds_held, rus.concession_per_round),
-            rules.stalling_penalty(momentum, rus.stalling), d.immediate_penalty,
-        )
+        strike = np.zeros(n, dtype=bool)
+        exposed = np.flatnonzero((troops > 0) & (phase != Phase.ESCALATION))
+        if exposed.size:
+            exposure = rules.force_exposure(land_d[exposed], sea_d[exposed], air_d[exposed],
+                                            dep.exposure_land, dep.exposure_sea,
+                                            dep.exposure_air, d.posture_mult)
+            deterrence = rules.strike_deterrence(us_support[exposed], members_in[exposed],
+                                                 rus.deterrence_us, rus.deterrence_size)
+            p_strike = rules.strike_probability(
+                exposure, rus.strike_propensity, deterrence,
+                rules.strike_phase_factor(phase[exposed], rus.settlement_hostility),
+            )
+            strike[exposed] = u[exposed, _STRIKE] < p_strike
+        escalate = strike & rules.strike_escalates(u[:, _ESCALATE], rus.escalation_prob)
 
-        # 4. Ukraine: credibility of the guarantee, acceptance, settlement conditions.
+        # 4. Ukraine: credibility of the guarantee, settlement conditions.
         credibility = rules.guarantee_credibility(
             pledged, d.us_expected, ukr.credibility_scale, ukr.credibility_floor
-        )
-        p_ukraine = rules.ukraine_acceptance(
-            ukr.accept_intercept, credibility, ukr.credibility_weight, ukr.distrust, weary_u,
-            ukr.weariness_weight,
         )
         possible = rules.settlement_possible(
             phase, weeks_in_cf, ukr.referendum_required, ukr.martial_law_lift_weeks,
             ukr.referendum_weeks,
         )
 
-        # 5. Chance: talks, violations, strikes, collapse, settlement.
-        u = streams.table(kp_week, [week], ic)[:, 0, :]
-        talks = (u[:, _TALK] < rules.talk_probability(cfg.talks.base_prob, mediation)) & (
+        # 5. Talks and both sides' acceptance; violations, collapse, settlement.
+        talks = (u[:, _TALK] < d.talk_prob[week]) & (
             rules.round_not_lost_to_venue(u[:, _VENUE], cfg.talks.moscow_share))
+        agreed = np.zeros(n, dtype=bool)
+        table_rows = np.flatnonzero(at_war & talks)
+        if table_rows.size:
+            r = table_rows
+            p_russia = rules.russia_acceptance(
+                rus.accept_intercept, mediation, rus.mediation_weight, threat[r],
+                rus.threat_weight, weary_r[r], rus.weariness_weight,
+                rules.concessions(rounds_held[r], rus.concession_per_round),
+                rules.stalling_penalty(momentum[r], rus.stalling), d.immediate_penalty,
+            )
+            p_ukraine = rules.ukraine_acceptance(
+                ukr.accept_intercept, credibility[r], ukr.credibility_weight, ukr.distrust,
+                weary_u[r], ukr.weariness_weight,
+            )
+            agreed[r] = rules.ceasefire_agreed(phase[r], talks[r], u[r, _ACC_R], p_russia,
+                                               u[r, _ACC_U], p_ukraine)
         in_cf = phase == Phase.CEASEFIRE
         violations = np.zeros(n, dtype=np.int64)
         collapse = np.zeros(n, dtype=bool)
@@ -203,10 +218,6 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 cf.violation_hazard, cf.strategic_feedbacks,
             )
             collapse[cf_rows] = u[cf_rows, _COLLAPSE] < hazard
-        strike = (troops > 0) & (phase != Phase.ESCALATION) & (u[:, _STRIKE] < p_strike)
-        escalate = strike & rules.strike_escalates(u[:, _ESCALATE], rus.escalation_prob)
-        agreed = rules.ceasefire_agreed(phase, talks, u[:, _ACC_R], p_russia, u[:, _ACC_U],
-                                        p_ukraine)
         settle = rules.settles(u[:, _SETTLE], possible, cf.settle_prob)
 
         # 6. The model applies the decisions.
@@ -229,10 +240,9 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
             deployed[rows] &= ~leave
         new_phase, cause = rules.transition(phase, agreed, collapse, settle, escalate)
 
-        at_war = phase == Phase.WAR
         war_rows = np.flatnonzero(at_war)
         if war_rows.size:
-            z = streams.normals_from(u[war_rows][:, [_Z_MOM, _Z_TERR]])
+            z = streams.normals_from(u[war_rows, _Z_MOM:_Z_TERR + 1])
             momentum[war_rows] = rules.momentum_update(
                 momentum[war_rows], d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
                 z[:, 0])

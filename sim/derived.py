@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim import rules
 from sim.config import Config
 
@@ -48,11 +50,17 @@ class Derived:
     ukraine_growth: float
     immediate_penalty: float
     pledging: bool
+    mediation: tuple[float, ...]
+    talk_prob: tuple[float, ...]
 
     @classmethod
     def from_config(cls, cfg: Config) -> Derived:
         """Derive the constants of a validated config."""
         us, dep = cfg.us, cfg.deployment
+        # Functions of the week alone, evaluated once for weeks 0..W (index by week).
+        mediation = rules.mediation_effect(np.arange(cfg.sim.weeks + 1), us.mediation_boost,
+                                           us.mediation_half_life_weeks)
+        talk_prob = rules.talk_probability(cfg.talks.base_prob, mediation)
         strength = rules.us_role_strength(
             us.role, us.strength_intelligence, us.strength_air_support, us.strength_ground
         )
@@ -76,4 +84,6 @@ class Derived:
                 dep.timing, cfg.russia.immediate_penalty
             ),
             pledging=dep.timing != "never",
+            mediation=tuple(mediation.tolist()),
+            talk_prob=tuple(talk_prob.tolist()),
         )

@@ -29,6 +29,8 @@ _PROCESS_WIDTHS = (  # (process, number of indices) drawn each week
     (streams.COHESION, N_SLOTS), (streams.US_BACKING, 1), (streams.BATTLEFIELD, 2),
     (streams.VIOLATIONS, 1),
 )
+_COLUMNS = streams.columns(*zip(*[(p, i) for p, n in _PROCESS_WIDTHS for i in range(n)],
+                                strict=True))
 
 
 def phase_of(model: CeasefireModel) -> int:
@@ -149,8 +151,7 @@ class CeasefireModel(mesa.Model):
     def _pregenerate(self) -> dict[int, list]:
         """This replication's draws for every process and week: the same numbers the batched
         engine draws week by week, computed here in one vectorised call."""
-        cols = [(p, i) for p, n in _PROCESS_WIDTHS for i in range(n)]
-        pc, ic = streams.columns(*zip(*cols, strict=True))
+        pc, ic = _COLUMNS
         u = streams.table(streams.keyed(self.key, pc), np.arange(self.weeks + 1), ic)[0]
         draws, start = {}, 0
         for process, width in _PROCESS_WIDTHS:
@@ -191,9 +192,11 @@ class CeasefireModel(mesa.Model):
         self._members_in = len(self.members)
         self._pledged = sum(a.pledge for a in self.members) if self.derived.pledging else 0.0
         self._deployed = [0.0, 0.0, 0.0]
+        self._undeployed = len(self.members)  # members in the coalition not yet deployed
 
     def on_deploy(self, member: CoalitionMember) -> None:
         """A member has deployed its troops."""
+        self._undeployed -= 1
         self._deployed[0] += member.land
         self._deployed[1] += member.sea
         self._deployed[2] += member.air
@@ -201,6 +204,8 @@ class CeasefireModel(mesa.Model):
     def on_withdraw(self, member: CoalitionMember) -> None:
         """A member leaves the coalition (and takes its troops home)."""
         self._members_in -= 1
+        if not member.deployed:
+            self._undeployed -= 1
         if self.derived.pledging:
             self._pledged -= member.pledge
         if member.deployed:
@@ -238,7 +243,7 @@ class CeasefireModel(mesa.Model):
                                         dep.hold_weeks, coa.respect_russian_veto))
         germany = bool(rules.germany_ready(coa.germany_condition, phase, self.weeks_in_ceasefire,
                                            coa.germany_hold_weeks))
-        if due:
+        if due and self._undeployed:
             self.members.do("decide_deployment", due, germany)
 
         pledged = self.pledged()
@@ -259,7 +264,7 @@ class CeasefireModel(mesa.Model):
         week, cfg, phase = self.week, self.cfg, self.phase
         cf, russia = cfg.ceasefire, self.russia
         u_talk = self._draws[streams.TALKS][week]
-        talks = bool(u_talk[0] < rules.talk_probability(cfg.talks.base_prob, self.us.mediation)) \
+        talks = bool(u_talk[0] < self.derived.talk_prob[week]) \
             and bool(rules.round_not_lost_to_venue(u_talk[1], cfg.talks.moscow_share))
 
         agreed = collapse = settle = False

@@ -653,22 +653,18 @@ def transition(
     collapse into war or become a settlement (collapse checked first). Only the arrows in
     :data:`LEGAL_TRANSITIONS` can result.
     """
-    phase = np.asarray(phase)
+    phase = np.asarray(phase, dtype=np.int8)
     agreed, collapse, settle, escalate = (
         np.asarray(x, dtype=bool) for x in (agreed, collapse, settle, escalate))
     in_ceasefire = phase == Phase.CEASEFIRE
-    collapse_now = in_ceasefire & collapse
-    settle_now = in_ceasefire & settle & ~collapse
-    agreed_now = (phase == Phase.WAR) & agreed
-    escalate_now = escalate & (phase != Phase.ESCALATION)
-    new = np.select(
-        [escalate_now, agreed_now, collapse_now, settle_now],
-        [Phase.ESCALATION, Phase.CEASEFIRE, Phase.WAR, Phase.SETTLEMENT],
-        default=phase,
-    ).astype(np.int8)
-    cause = np.select(
-        [escalate_now, agreed_now, collapse_now, settle_now],
-        [Cause.ESCALATION, Cause.CEASEFIRE_AGREED, Cause.COLLAPSE, Cause.SETTLEMENT],
-        default=Cause.NONE,
-    ).astype(np.int8)
+    new, cause = phase.copy(), np.zeros_like(phase)
+    # Later assignments win: escalation overrides everything, collapse beats settlement.
+    for mask, to, why in (
+        (in_ceasefire & settle, Phase.SETTLEMENT, Cause.SETTLEMENT),
+        (in_ceasefire & collapse, Phase.WAR, Cause.COLLAPSE),
+        ((phase == Phase.WAR) & agreed, Phase.CEASEFIRE, Cause.CEASEFIRE_AGREED),
+        (escalate & (phase != Phase.ESCALATION), Phase.ESCALATION, Cause.ESCALATION),
+    ):
+        np.copyto(new, np.int8(to), where=mask)
+        np.copyto(cause, np.int8(why), where=mask)
     return new, cause

@@ -137,30 +137,36 @@ def normals(
 
 
 def normals_from(u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Standard normals by inversion of uniforms on (0, 1)."""
-    return ndtri(u)
+    """Standard normals from uniforms on (0, 1) taken in pairs along the last axis (Box–Muller).
 
-
-def poisson(u: NDArray[np.float64], lam: float | NDArray[np.float64]) -> NDArray[np.int64]:
-    """Poisson counts by inversion of uniforms ``u`` (elementwise; same result in both engines).
-
-    Args:
-        u: Uniforms on (0, 1).
-        lam: Mean, a scalar or an array broadcastable to ``u``.
+    The last axis must have even length: columns ``2k`` and ``2k + 1`` give two independent
+    normals.
     """
-    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), np.shape(u))
-    term = np.exp(-lam)
-    cdf = term.copy()
-    count = np.zeros(np.shape(u), dtype=np.int64)
+    u1, u2 = u[..., 0::2], u[..., 1::2]
+    radius = np.sqrt(-2.0 * np.log(u1))
+    angle = (2.0 * np.pi) * u2
+    out = np.empty(np.shape(u))
+    out[..., 0::2] = radius * np.cos(angle)
+    out[..., 1::2] = radius * np.sin(angle)
+    return out
+
+
+def poisson_cdf(lam: float) -> NDArray[np.float64]:
+    """Cumulative Poisson probabilities P(N ≤ k), k = 0, 1, ..., until the tail is negligible.
+
+    Built term by term in one fixed order, so every caller gets the same table for the same mean.
+    """
+    term = float(np.exp(-lam))
+    cdf = [term]
     k = 0
-    # The tail beyond lam + 12·sqrt(lam) + 30 has negligible mass for any lam used here.
-    limit = int(np.max(lam, initial=0.0) + 12 * np.sqrt(np.max(lam, initial=0.0)) + 30)
-    while k < limit:
-        below = u > cdf
-        if not below.any():
-            break
+    # The tail beyond lam + 12·sqrt(lam) + 30 has negligible mass for any mean used here.
+    while k < lam + 12.0 * np.sqrt(lam) + 30.0:
         k += 1
         term = term * lam / k
-        cdf = cdf + term
-        count += below
-    return count
+        cdf.append(cdf[-1] + term)
+    return np.array(cdf)
+
+
+def poisson(u: NDArray[np.float64], lam: float) -> NDArray[np.int64]:
+    """Poisson counts by inversion of uniforms ``u``: the smallest k with P(N ≤ k) ≥ u."""
+    return np.searchsorted(poisson_cdf(lam), u, side="left").astype(np.int64)
