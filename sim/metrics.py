@@ -587,7 +587,7 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     )
     rows.append(
         (
-            "median week of first ceasefire",
+            "median week of first ceasefire (if any)",
             _nan_if_none(summary["median_week_first_ceasefire"]),
             math.nan,
             math.nan,
