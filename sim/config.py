@@ -366,15 +366,16 @@ class CeasefireConfig:
     """Ceasefire dynamics: collapse hazard, violations, settlement."""
 
     hazard_initial: float = param(
-        0.05,
+        0.03,
         "cite: Fortna 2004 (Peace Time), Walter 2002: collapse risk is highest right after a "
         "ceasefire",
         lo=0, hi=1, target="collapse hazard falls with time (Weibull shape < 1)",
         doc="weekly collapse hazard in the first week of a ceasefire",
     )
     hazard_floor: float = param(
-        0.008, "cite: Fortna 2004; assumption: long-run weekly hazard", lo=0, hi=1,
-        target="about 40% of undeterred ceasefires collapse within two years",
+        0.002, "cite: Fortna 2004 (most failures come early); assumption: long-run weekly hazard",
+        lo=0, hi=1,
+        target="assumption: about 40% of undeterred ceasefires collapse within two years",
         doc="weekly collapse hazard long after the ceasefire began",
     )
     hazard_decay_weeks: float = param(

@@ -18,6 +18,7 @@ from enum import IntEnum
 from typing import Any, TypeVar
 
 import numpy as np
+from scipy.special import expit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,8 +96,8 @@ def rule(
 
 
 def logistic(x: Any) -> Any:
-    """The logistic function 1 / (1 + e^−x)."""
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function 1 / (1 + e^−x), without overflow for large |x|."""
+    return expit(x)
 
 
 # --- The United States ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri
+from scipy.special import pdtr
 
 # One stream per stochastic process. The numbers are identities, not tunable parameters: changing
 # one changes every result.
@@ -129,13 +129,6 @@ def uniforms(
     return ((raw(keys, process, weeks, indices) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
 
 
-def normals(
-    keys: NDArray[np.uint64], process: int, weeks: ArrayLike, indices: ArrayLike
-) -> NDArray[np.float64]:
-    """Standard normals by inversion of :func:`uniforms` (same shape)."""
-    return normals_from(uniforms(keys, process, weeks, indices))
-
-
 def normals_from(u: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard normals from uniforms on (0, 1) taken in pairs along the last axis (Box–Muller).
 
@@ -154,17 +147,12 @@ def normals_from(u: NDArray[np.float64]) -> NDArray[np.float64]:
 def poisson_cdf(lam: float) -> NDArray[np.float64]:
     """Cumulative Poisson probabilities P(N ≤ k), k = 0, 1, ..., until the tail is negligible.
 
-    Built term by term in one fixed order, so every caller gets the same table for the same mean.
+    Uses the regularised incomplete gamma function (``scipy.special.pdtr``), accurate for large
+    means too; the table depends only on ``lam``, so every caller inverts the same numbers.
     """
-    term = float(np.exp(-lam))
-    cdf = [term]
-    k = 0
-    # The tail beyond lam + 12·sqrt(lam) + 30 has negligible mass for any mean used here.
-    while k < lam + 12.0 * np.sqrt(lam) + 30.0:
-        k += 1
-        term = term * lam / k
-        cdf.append(cdf[-1] + term)
-    return np.array(cdf)
+    # The mass beyond lam + 12·sqrt(lam) + 30 is negligible for any mean.
+    top = int(np.ceil(lam + 12.0 * np.sqrt(lam) + 30.0))
+    return pdtr(np.arange(top + 1), lam)
 
 
 def poisson(u: NDArray[np.float64], lam: float) -> NDArray[np.int64]:
