@@ -28,8 +28,10 @@ import argparse
 import copy
 import logging
 import os
+import re
 import sys
 import threading
+from html import escape
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -40,7 +42,6 @@ import solara
 import solara.lab
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -56,8 +57,9 @@ from sim.resources import conf_dir
 __all__ = [
     "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_PRESET", "LEVERS", "PRESETS", "REPLICATIONS",
     "DashboardModel", "Page", "dashboard_command", "dashboard_config", "lever_values",
-    "main", "missing_assets_message", "model_params", "outcome_table", "paths_figure",
-    "preset_config", "preset_description", "replication_config", "rules_markdown",
+    "main", "missing_assets_message", "model_params", "outcome_html", "outcome_table",
+    "paths_figure",
+    "preset_config", "preset_description", "replication_config", "rules_html",
     "run_replications",
 ]
 
@@ -267,31 +269,42 @@ def outcome_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def outcome_markdown(summary: Mapping[str, Any]) -> str:
-    """:func:`outcome_table` as a Markdown table (three decimals)."""
-    lines = ["| outcome at the horizon | probability | 95% interval |", "|---|---:|:---:|"]
-    for row in outcome_table(summary).itertuples():
-        lines.append(f"| {row.outcome} | {row.probability:.3f} | "
-                     f"{row.lo95:.3f} – {row.hi95:.3f} |")
-    return "\n".join(lines)
+def outcome_html(summary: Mapping[str, Any]) -> str:
+    """:func:`outcome_table` as an HTML table (three decimals)."""
+    rows = "".join(
+        f"<tr><td>{escape(row.outcome)}</td><td class='num'>{row.probability:.3f}</td>"
+        f"<td class='num'>{row.lo95:.3f} – {row.hi95:.3f}</td></tr>"
+        for row in outcome_table(summary).itertuples()
+    )
+    return ("<table class='ceasefire-outcomes'><thead><tr><th>outcome at the horizon</th>"
+            "<th>probability</th><th>95% interval</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
-def rules_markdown(cfg: Config) -> str:
-    """The rulebook for ``cfg`` as Markdown: each rule with its parameters, quotes, assumption."""
+def _value_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def rules_html(cfg: Config) -> str:
+    """The rulebook for ``cfg`` as HTML: each rule with its parameters, quotes and assumption."""
     parts = []
     for row in rulebook.rows(cfg):
-        params = ", ".join(f"`{p['key']}` = {p['value']:g}" if isinstance(p["value"], float)
-                           else f"`{p['key']}` = {p['value']}" for p in row["params"])
-        quotes = "\n".join(f"> **{q['id']}** “{q['text']}”  " for q in row["quotes"])
-        text = [f"**{row['rule']}** — *{row['actor']}*  ", f"{row['does']}  "]
+        params = ", ".join(
+            f"<code>{escape(p['key'])}</code>&nbsp;=&nbsp;{escape(_value_text(p['value']))}"
+            for p in row["params"])
+        quotes = "".join(
+            f"<blockquote><b>{escape(q['id'])}</b> “{escape(q['text'])}”</blockquote>"
+            for q in row["quotes"])
+        does = re.sub(r"``(.+?)``", r"<code>\1</code>", escape(row["does"]))
+        html = [f"<p><b>{escape(row['rule'])}</b> — <i>{escape(row['actor'])}</i><br>{does}"]
         if params:
-            text.append(f"Parameters: {params}  ")
-        if quotes:
-            text.append("\n" + quotes)
+            html.append(f"<br>Parameters: {params}")
+        html.append("</p>")
+        html.append(quotes)
         if row["assumption"]:
-            text.append(f"\nAssumption: {row['assumption']}")
-        parts.append("\n".join(text))
-    return "\n\n---\n\n".join(parts)
+            html.append(f"<p class='assumption'>Assumption: {escape(row['assumption'])}</p>")
+        parts.append("".join(html))
+    return "<div class='ceasefire-rules'>" + "<hr>".join(parts) + "</div>"
 
 
 def missing_assets_message() -> str | None:
@@ -329,8 +342,9 @@ def _phase_panel(ax: Axes, weeks: np.ndarray, phase: np.ndarray) -> None:
     ax.step(weeks, phase, where="post", color=OKABE_ITO["black"], linewidth=1.2)
     ax.set_yticks(range(len(PHASES)), PHASES)
     ax.set_ylim(-0.5, len(PHASES) - 0.5)
-    ax.legend(handles=[Patch(color=PHASE_COLOURS[p], alpha=0.6, label=p) for p in PHASES],
-              loc="upper right", fontsize=7, ncols=2)
+    for label in ax.get_yticklabels():  # tick labels in their phase's colour: the legend
+        label.set_color(PHASE_COLOURS[label.get_text()])
+        label.set_fontweight("bold")
 
 
 def paths_figure(df: pd.DataFrame, horizon: int, caption_text: str) -> Figure:
@@ -374,17 +388,41 @@ def paths_figure(df: pd.DataFrame, horizon: int, caption_text: str) -> Figure:
 # --------------------------------------------------------------------------------------------- #
 # Components
 # --------------------------------------------------------------------------------------------- #
+# Readable text: solara.Markdown would fetch mermaid from a CDN, so the page uses plain HTML.
+CSS = """
+.ceasefire-text { font-size: 15px; line-height: 1.5; }
+.ceasefire-text p { margin: 0 0 8px 0; }
+.ceasefire-outcomes { border-collapse: collapse; margin: 8px 0; font-size: 15px; }
+.ceasefire-outcomes th, .ceasefire-outcomes td { padding: 4px 12px; border-bottom: 1px solid #ddd; }
+.ceasefire-outcomes th { text-align: left; }
+.ceasefire-outcomes td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ceasefire-rules { font-size: 14px; line-height: 1.45; }
+.ceasefire-rules p { margin: 6px 0; }
+.ceasefire-rules blockquote { margin: 4px 0 4px 12px; padding-left: 8px;
+                              border-left: 3px solid #0072B2; color: #333; }
+.ceasefire-rules .assumption { color: #555; font-style: italic; }
+.ceasefire-rules code { font-size: 13px; }
+.ceasefire-outcomes td.num:last-child { white-space: nowrap; }
+/* Show every slider's value, not only while it is dragged (Mesa's inputs hide it). */
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { margin-top: 34px; }
+.v-slider__thumb-label { width: 42px !important; height: 42px !important; font-size: 11px; }
+"""
+
+
+def _html(text: str) -> None:
+    solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ceasefire-text"])
+
+
 @solara.component
 def PresetCard(preset: str, on_preset: Callable[[str], None]) -> None:
     """Sidebar card: choose a scenario preset; explains how the levers apply."""
     with solara.Card("Scenario preset"):
         solara.Select("Scenario preset", value=preset, values=list(PRESETS), on_value=on_preset)
-        solara.Markdown(preset_description(preset))
-        solara.Markdown(
-            "Picking a preset rebuilds the model with its values. Change the levers under "
-            "**Model Parameters**, then press **Reset** to rebuild the model with them; "
-            "**Step** advances one week, **▶** plays."
-        )
+        _html(f"<p>{escape(preset_description(preset))}</p>"
+              "<p>Picking a preset rebuilds the model with its values. Change the levers under "
+              "<b>Model Parameters</b>, then press <b>Reset</b> to rebuild the model with them; "
+              "<b>Step</b> advances one week, <b>▶</b> plays.</p>")
 
 
 @solara.component
@@ -393,13 +431,12 @@ def StatusCard(model: CeasefireModel) -> None:
     update_counter.get()
     phase = PHASES[model.phase]
     with solara.Card("This run"):
-        solara.Markdown(
-            f"**Week {model.week} of {model.weeks}** · phase **{phase}** · "
-            f"Russian-held territory {100 * model.territory:.1f}% · "
-            f"threat {model.russia.threat:.2f} · troops deployed {model.troops_deployed():,.0f} · "
-            f"members {model.members_in()} · strikes {model.strikes}"
-        )
-        solara.Markdown(f"Levers in force: {describe_levers(model.cfg)}")
+        _html(f"<p><b>Week {model.week} of {model.weeks}</b> · phase <b>{phase}</b> · "
+              f"Russian-held territory {100 * model.territory:.1f}% · "
+              f"threat {model.russia.threat:.2f} · "
+              f"troops deployed {model.troops_deployed():,.0f} · "
+              f"members {model.members_in()} · strikes {model.strikes}</p>"
+              f"<p>Levers in force: {escape(describe_levers(model.cfg))}</p>")
 
 
 @solara.component
@@ -409,8 +446,7 @@ def PathsPlot(model: CeasefireModel) -> None:
 
     def make() -> Figure:
         df = model.datacollector.get_model_vars_dataframe()
-        text = (f"One run of the model (replication 0) | {describe_levers(model.cfg)} | "
-                "colours: phase")
+        text = f"One run of the model (replication 0) | {describe_levers(model.cfg)}"
         return paths_figure(df, model.weeks, text)
 
     fig = solara.use_memo(make, dependencies=[id(model), model.week])
@@ -424,11 +460,10 @@ def ReplicationsCard(model: CeasefireModel) -> None:
                                dependencies=None)
     current = describe_levers(model.cfg)
     with solara.Card("Many runs: outcome probabilities"):
-        solara.Markdown(
-            f"One run shows one possible future. Press the button to run {REPLICATIONS:,} "
-            "replications of the current settings (batched engine, common random numbers from "
-            "the seed) and see how likely each outcome is at the horizon."
-        )
+        _html(f"<p>One run shows one possible future. Press the button to run "
+              f"{REPLICATIONS:,} replications of the current settings (batched engine, common "
+              "random numbers from the seed) and see how likely each outcome is at the "
+              "horizon, with 95% Wilson intervals.</p>")
         solara.Button(f"Run {REPLICATIONS:,} replications", color="primary",
                       on_click=lambda: task(model.cfg), disabled=task.pending)
         solara.ProgressLinear(task.pending)
@@ -436,8 +471,7 @@ def ReplicationsCard(model: CeasefireModel) -> None:
             solara.Error(f"The replications failed: {task.exception}")
         elif task.finished and task.value is not None:
             levers, res = task.value
-            solara.Markdown(outcome_markdown(res.summary))
-            solara.Markdown(f"Settings: {levers}")
+            _html(outcome_html(res.summary) + f"<p>Settings: {escape(levers)}</p>")
             if levers != current:
                 solara.Warning("The settings have changed since this run: press the button "
                                "again for the current ones.")
@@ -457,10 +491,11 @@ def OutcomesPlot(res: Results) -> None:
 @solara.component
 def RulesCard(model: CeasefireModel) -> None:
     """The rules in force, with their parameter values and the article's quotes."""
-    text = solara.use_memo(lambda: rules_markdown(model.cfg), dependencies=[id(model)])
+    text = solara.use_memo(lambda: rules_html(model.cfg), dependencies=[id(model)])
     with solara.Card("Rules in force (with the article's quotes)"):
-        with solara.Div(style={"max-height": "640px", "overflow-y": "auto", "padding-right": "8px"}):
-            solara.Markdown(text)
+        with solara.Div(style={"max-height": "640px", "overflow-y": "auto",
+                               "padding-right": "8px"}):
+            solara.HTML(tag="div", unsafe_innerHTML=text)
 
 
 @solara.component
@@ -478,6 +513,7 @@ def Page() -> None:
                              dependencies=[preset.value])
     warning = solara.use_memo(missing_assets_message, dependencies=[])
 
+    solara.Style(CSS)
     with solara.Sidebar():
         PresetCard(preset.value, choose)
     with solara.Column(style={"padding": "8px 16px"}):
@@ -488,7 +524,7 @@ def Page() -> None:
         SolaraViz(model, components=[], model_params=params, name=TITLE).key(f"viz-{preset.value}")
         StatusCard(model.value)
         PathsPlot(model.value)
-        with solara.Columns([5, 7]):
+        with solara.Columns([1, 1]):
             ReplicationsCard(model.value)
             RulesCard(model.value)
 
@@ -524,6 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if message:
         print(f"warning: {message}", file=sys.stderr)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # Solara warns on every page load that a plain-http 127.0.0.1 gets samesite=lax cookies:
+    # harmless for a local server, so keep the console readable.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:Cookies with samesite=none:UserWarning")
     cmd = dashboard_command(args.host, args.port, production=not args.dev)
     print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl-C stops it)",
           file=sys.stderr, flush=True)

@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_APP = REPO_ROOT / "sim" / "app.py"
+DEFAULT_APP = "sim.app"  # module form: `solara run sim.app` keeps sim/ off the front of sys.path
 LOOPBACK_HOST = "127.0.0.1"
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -142,6 +142,7 @@ def solara_server(
     production: bool = True,
     env: Mapping[str, str] | None = None,
     cwd: Path = REPO_ROOT,
+    command: Callable[[int], Sequence[str]] | None = None,
 ) -> Iterator[str]:
     """Run ``solara run app`` on 127.0.0.1 and yield its URL once it answers HTTP 200.
 
@@ -152,6 +153,8 @@ def solara_server(
         production: Pass ``--production`` (minified assets, no version-check iframe).
         env: Extra environment variables on top of :func:`solara_env`.
         cwd: Working directory of the server.
+        command: Builds the server's command line from the port instead of
+            :func:`solara_command` (e.g. a console script that must bind 127.0.0.1 itself).
 
     Raises:
         AssertionError: The server exited or did not answer in time; the message
@@ -160,8 +163,12 @@ def solara_server(
     port = free_port() if port is None else port
     url = f"http://{LOOPBACK_HOST}:{port}/"
     with tempfile.TemporaryFile() as log:
+        if command is not None:
+            cmd = list(command(port))
+        else:
+            cmd = solara_command(app, port, production=production)
         proc = subprocess.Popen(
-            solara_command(app, port, production=production),
+            cmd,
             cwd=cwd,
             env=solara_env(env),
             stdin=subprocess.DEVNULL,
@@ -204,27 +211,53 @@ def is_loopback_url(url: str) -> bool:
 
 @dataclass
 class OfflineBrowser:
-    """A Playwright browser context in which only loopback requests go through.
+    """A Playwright browser whose contexts only let loopback requests through.
 
     Attributes:
-        context: The Playwright ``BrowserContext``; one browser session per page.
-        blocked: URLs that were aborted because they left the machine.
-        page_errors: Uncaught JavaScript errors of all pages of the context.
+        context: The first Playwright ``BrowserContext`` (one browser session).
+        browser: The Playwright ``Browser``; :meth:`new_session` opens further contexts.
+        blocked: URLs that were aborted because they left the machine (all contexts).
+        page_errors: Uncaught JavaScript errors of all pages of all contexts.
     """
 
     context: BrowserContext
+    browser: Browser | None = None
     blocked: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    viewport: tuple[int, int] = (1400, 1000)
+    timeout_ms: float = 30_000
 
-    def new_page(self) -> Page:
-        """Open a page in the context, recording its uncaught JavaScript errors."""
-        page = self.context.new_page()
+    def new_page(self, context: BrowserContext | None = None) -> Page:
+        """Open a page in ``context`` (default: the first), recording its uncaught JS errors."""
+        page = (context or self.context).new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         return page
+
+    def new_session(self) -> BrowserContext:
+        """A further, isolated context (own cookies and storage: a separate browser session)."""
+        assert self.browser is not None, "OfflineBrowser was created without its Browser"
+        return _offline_context(self.browser, self)
 
     def unexpected_page_errors(self) -> list[str]:
         """Page errors other than :data:`KNOWN_BENIGN_PAGE_ERRORS`."""
         return [e for e in self.page_errors if not any(k in e for k in KNOWN_BENIGN_PAGE_ERRORS)]
+
+
+def _offline_context(browser: Browser, session: OfflineBrowser) -> BrowserContext:
+    """A new context of ``browser`` whose non-loopback requests are aborted and logged."""
+    width, height = session.viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(session.timeout_ms)
+
+    def route(route: Route) -> None:
+        if is_loopback_url(route.request.url):
+            route.continue_()
+        else:
+            session.blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", route)
+    return context
 
 
 def load_dashboard(page: Page, url: str, *, timeout_ms: float = 60_000) -> None:
@@ -248,19 +281,9 @@ def offline_browser(*, viewport: tuple[int, int] = (1400, 1000), timeout_ms: flo
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-            context.set_default_timeout(timeout_ms)
-            session = OfflineBrowser(context)
-
-            def route(route: Route) -> None:
-                if is_loopback_url(route.request.url):
-                    route.continue_()
-                else:
-                    session.blocked.append(route.request.url)
-                    route.abort("internetdisconnected")
-
-            context.route("**/*", route)
+            session = OfflineBrowser(context=None, browser=browser,  # type: ignore[arg-type]
+                                     viewport=viewport, timeout_ms=timeout_ms)
+            session.context = _offline_context(browser, session)
             yield session
-            context.close()
         finally:
-            browser.close()
+            browser.close()  # closes every context
