@@ -292,10 +292,12 @@ def sweep_figures(table: pd.DataFrame, levers: Sequence[str], jobs: Sequence[Job
     ok = table[table["status"] == "ok"].copy()
     if ok.empty:
         return {}
-    seeds = sorted(set(int(s) for s in ok["seed"]))
-    reps = sorted(set(int(r) for r in ok["replications"]))
-    cap = plots.caption(f"sweep of {len(ok)} jobs", reps[0] if len(reps) == 1 else max(reps),
-                        seeds[0], "per job" + ("" if len(seeds) == 1 else "; seeds differ"))
+    seeds = sorted({int(s) for s in ok["seed"]})
+    reps = sorted({int(r) for r in ok["replications"]})
+    notes = ["replications per job" if len(reps) == 1 else "at most; replications differ"]
+    if len(seeds) > 1:
+        notes.append("seeds differ")
+    cap = plots.caption(f"sweep of {len(ok)} jobs", reps[-1], seeds[0], "; ".join(notes))
     ok["label"] = [_label(row, levers) for row in ok.to_dict("records")]
     figs: dict[str, Any] = {}
 

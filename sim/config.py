@@ -80,6 +80,10 @@ class SimConfig:
     progress: str = param(
         "auto", "run setting: not a model assumption", choices=PROGRESS, doc="progress bar"
     )
+    figures: bool = param(
+        True, "run setting: not a model assumption",
+        doc="draw the per-run PNG figures (switch off for large sweeps)",
+    )
 
 
 @dataclass

@@ -93,9 +93,10 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
     put("paths.csv", _csv(results.paths))
     put("survival.csv", _csv(results.survival))
     put("rulebook.md", rulebook.to_markdown(cfg))
-    for name, fig in figures(results).items():
-        path = plots.save_figure(fig, outdir / "figures" / f"{name}.png")
-        written[f"figures/{name}.png"] = Path(path).read_bytes()
+    if cfg.sim.figures:
+        for name, fig in figures(results).items():
+            path = plots.save_figure(fig, outdir / "figures" / f"{name}.png")
+            written[f"figures/{name}.png"] = Path(path).read_bytes()
 
     manifest = {
         "scenario": cfg.name,

@@ -1,0 +1,142 @@
+"""Benchmark: Mesa engine vs batched engine, and 100,000 replications in one job.
+
+Run from the repository root::
+
+    python benchmarks/bench_scale.py            # article_baseline, 104 weeks
+    python benchmarks/bench_scale.py --big 200000 --chunk-size 10000
+
+It measures, in one run:
+
+1. replications per second of ``article_baseline`` on the Mesa engine and on the batched engine
+   (both through :func:`sim.experiment.simulate_chunk`, the code path ``experiment.run`` uses;
+   alternating rounds, best round of each) and their ratio (target: at least 100×);
+2. ``--big`` replications (default 100,000) in one job — :func:`sim.experiment.run` on the batched
+   engine, in chunks, with summaries, survival table and path bands — in a fresh subprocess, so its
+   peak resident memory (``ru_maxrss``) is its own: wall time and peak RSS (target: under 1 GB).
+
+The numbers depend on the machine and on what else runs on it; the script prints them with the
+platform so they can be copied into the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+MESA_REPS = 200  # per round: enough for a stable rate on the Mesa engine (~6 ms a replication)
+BATCHED_REPS = 10_000  # per round: two chunks of the default 5,000
+ROUNDS = 3  # the engines are timed in alternating rounds; the best round of each counts
+BIG_REPS = 100_000
+RATIO_TARGET = 100.0
+RSS_TARGET_MB = 1024.0
+
+
+def _config(scenario: str, **sim: object):
+    from sim.api import compose_config
+
+    cfg = compose_config(scenario)
+    return dataclasses.replace(cfg, sim=dataclasses.replace(cfg.sim, **sim))
+
+
+def _rate(scenario: str, engine: str, reps: int, chunk: int) -> float:
+    """Replications per second of one engine over ``reps`` replications in chunks."""
+    from sim.experiment import simulate_chunk
+
+    cfg = _config(scenario, engine=engine, replications=reps, chunk_size=chunk, progress="off")
+    start = time.perf_counter()
+    for a in range(0, reps, chunk):
+        simulate_chunk(cfg, a, min(a + chunk, reps))
+    return reps / (time.perf_counter() - start)
+
+
+def engine_rates(scenario: str, mesa_reps: int, batched_reps: int, chunk: int,
+                 rounds: int = ROUNDS) -> tuple[float, float]:
+    """Best replications/second of each engine over alternating rounds.
+
+    Alternating the engines and keeping each one's best round makes the ratio robust to other
+    load on the machine that comes and goes during the measurement.
+    """
+    _rate(scenario, "mesa", 10, 200)  # warm-up: imports and first-call costs
+    _rate(scenario, "batched", 10, chunk)
+    mesa, batched = 0.0, 0.0
+    for _ in range(rounds):
+        mesa = max(mesa, _rate(scenario, "mesa", mesa_reps, 200))
+        batched = max(batched, _rate(scenario, "batched", batched_reps, chunk))
+    return mesa, batched
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def child(scenario: str, reps: int, chunk: int, n_jobs: int) -> None:
+    """Run ``reps`` replications in one job and print wall time and peak RSS as JSON."""
+    from sim import experiment
+
+    cfg = _config(scenario, replications=reps, chunk_size=chunk, n_jobs=n_jobs, progress="off")
+    start = time.perf_counter()
+    results = experiment.run(cfg)
+    wall = time.perf_counter() - start
+    print(json.dumps({"replications": len(results.records), "wall_s": wall,
+                      "peak_rss_mb": _peak_rss_mb()}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="article_baseline")
+    parser.add_argument("--mesa", type=int, default=MESA_REPS,
+                        help="Mesa replications per round")
+    parser.add_argument("--batched", type=int, default=BATCHED_REPS,
+                        help="batched replications per round")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds")
+    parser.add_argument("--big", type=int, default=BIG_REPS, help="replications in one job")
+    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--n-jobs", type=int, default=1, help="workers for the big job")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.scenario, args.big, args.chunk_size, args.n_jobs)
+        return 0
+
+    print(f"ceasefire-sim benchmark: {args.scenario}, 104 weeks | {platform.platform()} | "
+          f"Python {platform.python_version()} | {os.cpu_count()} CPUs", flush=True)
+    mesa, batched = engine_rates(args.scenario, args.mesa, args.batched, args.chunk_size,
+                                 args.rounds)
+    ratio = batched / mesa
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", "--scenario", args.scenario, "--big",
+         str(args.big), "--chunk-size", str(args.chunk_size), "--n-jobs", str(args.n_jobs)],
+        capture_output=True, text=True, check=True)
+    big = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    rows = [
+        ("Mesa engine", f"{mesa:,.0f} replications/s",
+         f"best of {args.rounds} rounds of {args.mesa:,}", ""),
+        ("batched engine", f"{batched:,.0f} replications/s",
+         f"best of {args.rounds} rounds of {args.batched:,}", ""),
+        ("speed-up (batched / Mesa)", f"{ratio:,.0f}×", f"target ≥ {RATIO_TARGET:.0f}×",
+         "ok" if ratio >= RATIO_TARGET else "MISSED"),
+        (f"{big['replications']:,} replications, one job", f"{big['wall_s']:.1f} s wall",
+         f"{big['replications'] / big['wall_s']:,.0f} replications/s end to end", ""),
+        ("  peak RSS of that job", f"{big['peak_rss_mb']:,.0f} MB",
+         f"target < {RSS_TARGET_MB:,.0f} MB",
+         "ok" if big["peak_rss_mb"] < RSS_TARGET_MB else "MISSED"),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
