@@ -14,7 +14,7 @@ except PackageNotFoundError:  # running from a source tree without installation
 __all__ = ["__version__", "run_scenario"]
 
 
-def run_scenario(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+def run_scenario(*args, **kwargs):
     """Run a scenario; see :func:`sim.api.run_scenario`."""
     from sim.api import run_scenario as _run
 

@@ -7,7 +7,7 @@ matter and the batched engine can run the same mechanism on arrays.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 
@@ -145,7 +145,7 @@ class CoalitionMember(mesa.Agent):
     """One of the 26 pledging countries (slot 0 = UK, 1 = France, 2 = Germany) (Q02, Q20–Q24)."""
 
     model: CeasefireModel
-    NAMES = {0: "United Kingdom", 1: "France", GERMANY: "Germany"}
+    NAMES: ClassVar[dict[int, str]] = {0: "United Kingdom", 1: "France", GERMANY: "Germany"}
 
     def __init__(self, model: CeasefireModel, slot: int, pledge: float, land: float, sea: float,
                  air: float, resolve: float) -> None:

@@ -31,9 +31,9 @@ import os
 import re
 import sys
 import threading
-from html import escape
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from html import escape
 from typing import Any
 
 import numpy as np

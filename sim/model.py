@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
-from mesa.agentset import AgentSet
 import numpy as np
+from mesa.agentset import AgentSet
 
 from sim import rules, streams
-from sim.agents import CoalitionMember, Russia, UnitedStates, Ukraine
+from sim.agents import CoalitionMember, Russia, Ukraine, UnitedStates
 from sim.config import Config, from_flat
 from sim.derived import N_SLOTS, Derived
 from sim.rules import Cause, Phase

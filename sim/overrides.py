@@ -16,7 +16,7 @@ from typing import Any
 from sim.config import Config, ConfigError, _check_value
 from sim.resources import conf_dir
 
-_OVERRIDE = re.compile(r"^(?P<key>[A-Za-z_][\w.]*)=(?P<value>.*)$", re.S)
+_OVERRIDE = re.compile(r"^(?P<key>[A-Za-z_][\w.]*)=(?P<value>.*)$", re.DOTALL)
 _SWEEP = re.compile(r"^\s*(range|choice|interval|glob|shuffle|sort|tag)\(|,")
 
 

@@ -53,8 +53,8 @@ def to_markdown(cfg: Config | None = None) -> str:
     lines = [
         f"# Rulebook — scenario `{cfg.name}`",
         "",
-        "Each rule is a pure function in `sim/rules.py`. Quotes are verbatim from "
-        "`seeds/article.txt`; where the article is silent the rule says what it assumes.",
+        ("Each rule is a pure function in `sim/rules.py`. Quotes are verbatim from "
+         "`seeds/article.txt`; where the article is silent the rule says what it assumes."),
         "",
         "| rule | actor | function | parameters (value) | quotes | assumption |",
         "|---|---|---|---|---|---|",

@@ -23,7 +23,8 @@ SMALL = ["sim.replications=300", "sim.weeks=60"]
 def cli(args, cwd, module=True):
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     cmd = [sys.executable, "-m", "sim", *args]
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +136,10 @@ def test_bad_input_stops_before_simulating_with_one_clear_line(tmp_path, args, f
 
 def test_rulebook_command_prints_rules_with_quotes():
     proc = subprocess.run([sys.executable, "-m", "sim.rulebook", "scenario=us_no_role"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Troops are targets" in proc.stdout and "legitimate targets" in proc.stdout
     assert "us.role = none" in proc.stdout and "assumption" in proc.stdout
     bad = subprocess.run([sys.executable, "-m", "sim.rulebook", "us.role=navy"],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "us.role='navy'" in bad.stderr

@@ -129,7 +129,7 @@ def test_missing_assets_message(monkeypatch: pytest.MonkeyPatch) -> None:
     message = app.missing_assets_message()
     assert message is not None
     assert "requirejs@2.3.6" in message and "ceasefire-sim-install-dashboard-assets" in message
-    monkeypatch.setattr(app.dashboard_assets, "check", lambda: [])
+    monkeypatch.setattr(app.dashboard_assets, "check", list)
     assert app.missing_assets_message() is None
 
 

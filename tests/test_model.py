@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import mesa
 import numpy as np
 import pytest
 
-from sim.agents import CoalitionMember, Russia, UnitedStates, Ukraine
+from sim.agents import CoalitionMember, Russia, Ukraine, UnitedStates
 from sim.config import Config
 from sim.model import CeasefireModel
 from sim.rules import LEGAL_TRANSITIONS, Phase
@@ -47,9 +49,9 @@ def test_only_legal_transitions_each_with_week_and_cause(timing):
         model = run_model(weeks=104, rng=11, replication=rep, deployment_timing=timing,
                           russia_strike_propensity=0.2, ukraine_referendum_required=False)
         phases = model.paths()["phase"]
-        for a, b in zip(phases, phases[1:], strict=False):
+        for a, b in itertools.pairwise(phases):
             assert a == b or (Phase(a), Phase(b)) in LEGAL_TRANSITIONS
-        moves = [(Phase(a), Phase(b)) for a, b in zip(phases, phases[1:], strict=False) if a != b]
+        moves = [(Phase(a), Phase(b)) for a, b in itertools.pairwise(phases) if a != b]
         assert len(moves) == len(model.transitions)
         for t, (a, b) in zip(model.transitions, moves, strict=True):
             assert (t["from"], t["to"]) == (a.name.lower(), b.name.lower())

@@ -67,9 +67,9 @@ def test_stalling_only_while_momentum_favours_russia():
 
 
 def _russia(**kw):
-    base = dict(intercept=-1.0, mediation=0.0, mediation_weight=4.0, threat=1.0,
-                threat_weight=0.8, weariness=0.0, weariness_weight=1.0, concession=0.0,
-                stalling=0.0, immediate=0.0)
+    base = {"intercept": -1.0, "mediation": 0.0, "mediation_weight": 4.0, "threat": 1.0,
+                "threat_weight": 0.8, "weariness": 0.0, "weariness_weight": 1.0, "concession": 0.0,
+                "stalling": 0.0, "immediate": 0.0}
     base.update(kw)
     return rules.russia_acceptance(**base)
 
@@ -94,8 +94,8 @@ def test_guarantee_credibility_bounds_and_direction():
 
 
 def test_ukraine_acceptance_direction():
-    args = dict(intercept=-1.0, credibility_weight=2.5, distrust=1.0, weariness=0.0,
-                weariness_weight=1.0)
+    args = {"intercept": -1.0, "credibility_weight": 2.5, "distrust": 1.0, "weariness": 0.0,
+                "weariness_weight": 1.0}
     low, high = (rules.ukraine_acceptance(credibility=c, **args) for c in (0.0, 1.0))
     assert 0 < low < high < 1
     args["distrust"] = 2.0
@@ -185,8 +185,8 @@ def test_force_cuts_hazard_more_with_us_backing():
 
 
 def test_collapse_hazard_falls_with_time_and_stays_a_probability():
-    args = dict(initial=0.05, floor=0.008, decay_weeks=12.0, force_mult=1.0, threat_excess=0.0,
-                threat_weight=0.1, violations=0, violation_weight=0.02, feedbacks=True)
+    args = {"initial": 0.05, "floor": 0.008, "decay_weeks": 12.0, "force_mult": 1.0, "threat_excess": 0.0,
+                "threat_weight": 0.1, "violations": 0, "violation_weight": 0.02, "feedbacks": True}
     h = rules.collapse_hazard(np.arange(0, 100), **args)
     assert h[0] == pytest.approx(0.05) and np.all(np.diff(h) < 0) and h[-1] > 0.008
     args.update(threat_excess=100.0, violations=1000)
