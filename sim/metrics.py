@@ -645,11 +645,12 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     lines = [header, "-" * len(header), column_head]
     for row in summary_table(summary).itertuples(index=False):
         label = f"{row.quantity:<{_TABLE_LABEL_WIDTH}}"
-        value = (
-            f"{row.estimate:.0f}"
-            if row.quantity.endswith(_COUNT_SUFFIX)
-            else _fmt(row.estimate)
-        )
+        if row.quantity.endswith(_COUNT_SUFFIX):
+            value = f"{row.estimate:.0f}"
+        elif row.quantity.startswith("median peace") and math.isnan(row.estimate):
+            value = f"> {summary['weeks']}"  # the survival curve never falls to one half
+        else:
+            value = _fmt(row.estimate)
         line = label + f"{value:>{_TABLE_VALUE_WIDTH}}"
         if not (math.isnan(row.lo95) and math.isnan(row.hi95)):
             line += f"  [{_fmt(row.lo95)}, {_fmt(row.hi95)}]"
