@@ -9,6 +9,8 @@ of every multirun it calls :func:`aggregate`, which reads every job folder under
   intervals, and paired differences against a reference job over common random numbers;
 - ``failed_jobs.csv``: the jobs that failed (``error.json``) or never finished, with their errors;
 - ``design.csv`` for a sampled design (:mod:`sim.designs`): every point and the job that ran it;
+- for a sampled design, the sensitivity indices and scenario discovery of :mod:`sim.sensitivity`
+  (``sensitivity.csv``/``.md`` for Morris and Saltelli designs, ``prim_<outcome>.csv``/``.md``);
 - ``figures/``: a heatmap of each outcome probability when exactly two levers vary, grouped bars
   of the outcome probabilities with intervals, and overlaid survival curves.
 
@@ -347,8 +349,8 @@ def _survival_groups(ok: pd.DataFrame, levers: Sequence[str]) -> dict[str, pd.Da
     return {}
 
 
-def _design_table(jobs: Sequence[Job]) -> pd.DataFrame | None:
-    """The sampled design (regenerated from its spec) with the job and status of each point."""
+def design_spec(jobs: Sequence[Job]) -> designs.DesignSpec | None:
+    """The sampled design of a sweep (from the first job's composed config), if it has one."""
     for job in jobs:
         try:
             cfg = yaml.safe_load((job.path / ".hydra" / "config.yaml").read_text(encoding="utf-8"))
@@ -356,31 +358,80 @@ def _design_table(jobs: Sequence[Job]) -> pd.DataFrame | None:
             continue
         if isinstance(cfg, dict) and isinstance(cfg.get(designs.DESIGN_KEY), dict):
             try:
-                spec = designs.spec_from_mapping(cfg[designs.DESIGN_KEY])
+                return designs.spec_from_mapping(cfg[designs.DESIGN_KEY])
             except ValueError:
                 return None
-            table = designs.generate(spec)
-            ran = {}
-            for j in jobs:
-                idx = j.params.get(designs.INDEX_COLUMN)
-                if idx is not None and idx.isdigit():
-                    ran[int(idx)] = (j.num, j.status)
-            table["job"] = [ran.get(i, (None, None))[0] for i in table[designs.INDEX_COLUMN]]
-            table["status"] = [ran.get(i, (None, "not run"))[1]
-                               for i in table[designs.INDEX_COLUMN]]
-            return table
     return None
 
 
+def _design_table(jobs: Sequence[Job], spec: designs.DesignSpec | None = None
+                  ) -> pd.DataFrame | None:
+    """The sampled design (regenerated from its spec) with the job and status of each point."""
+    spec = spec if spec is not None else design_spec(jobs)
+    if spec is None:
+        return None
+    table = designs.generate(spec)
+    ran = {}
+    for j in jobs:
+        idx = j.params.get(designs.INDEX_COLUMN)
+        if idx is not None and idx.isdigit():
+            ran[int(idx)] = (j.num, j.status)
+    table["job"] = [ran.get(i, (None, None))[0] for i in table[designs.INDEX_COLUMN]]
+    table["status"] = [ran.get(i, (None, "not run"))[1] for i in table[designs.INDEX_COLUMN]]
+    return table
+
+
+def _analyse_design(sweep_dir: Path, spec: designs.DesignSpec, table: pd.DataFrame, *,
+                    make_figures: bool, discovery: bool | None, prim_quantile: float,
+                    prim_thresholds: Mapping[str, float] | None) -> list[Path]:
+    """Sensitivity indices (Morris, Saltelli) and scenario discovery of a sampled sweep.
+
+    The sweep table is already written; an error here is recorded in ``sensitivity.md`` (or
+    logged) instead of failing the aggregate.
+    """
+    from sim import sensitivity
+
+    files: list[Path] = []
+    if spec.method in sensitivity.INDEX_METHODS:
+        try:
+            files += sensitivity.write_indices(sweep_dir, spec, table, figures=make_figures)
+        except Exception as err:  # the sweep table is written: record the error, keep going
+            log.exception("sensitivity indices failed")
+            output.atomic_write(sweep_dir / sensitivity.SENSITIVITY_MD,
+                                "# Sensitivity analysis failed\n\n"
+                                f"{type(err).__name__}: {err}\n")
+            files.append(sweep_dir / sensitivity.SENSITIVITY_MD)
+    if discovery if discovery is not None else spec.method == "lhs":
+        try:
+            files += sensitivity.write_discovery(sweep_dir, spec, table,
+                                                 quantile=prim_quantile,
+                                                 thresholds=prim_thresholds)
+        except Exception:  # the sweep table is written: log the error, keep going
+            log.exception("scenario discovery (PRIM) failed")
+    return files
+
+
 def aggregate(sweep_dir: Path, reference: int | str | None = None,
-              make_figures: bool = True) -> SweepTables:
+              make_figures: bool = True, *, analysis: bool = True,
+              discovery: bool | None = None, prim_quantile: float = 0.75,
+              prim_thresholds: Mapping[str, float] | None = None) -> SweepTables:
     """Aggregate a sweep directory; write the table, failed jobs, design and figures there.
+
+    For a sampled design it also writes the sensitivity indices (Morris or Saltelli designs:
+    ``sensitivity.csv``/``.md``, ``figures/sensitivity_<outcome>.png``) and the scenario
+    discovery (``prim_<outcome>.csv``/``.md``; by default for Latin hypercubes), see
+    :mod:`sim.sensitivity`.
 
     Args:
         sweep_dir: The multirun's ``hydra.sweep.dir``.
         reference: The reference job for paired differences: ``None`` (first finished job), a
             job number, or ``"key=value ..."`` matched against the jobs' overrides.
         make_figures: Also write ``figures/*.png``.
+        analysis: Analyse a sampled design (indices, scenario discovery).
+        discovery: Run scenario discovery (PRIM): ``None`` for Latin hypercubes only.
+        prim_quantile: A point is escalation- or collapse-prone above this quantile.
+        prim_thresholds: Fixed thresholds by outcome column instead, e.g.
+            ``{"p_escalation": 0.1}``.
     """
     from sim import plots
 
@@ -400,7 +451,8 @@ def aggregate(sweep_dir: Path, reference: int | str | None = None,
     output.atomic_write(sweep_dir / FAILED_CSV, failed.to_csv(index=False, lineterminator="\n"))
     files.append(sweep_dir / FAILED_CSV)
 
-    design = _design_table(jobs)
+    spec = design_spec(jobs)
+    design = _design_table(jobs, spec)
     if design is not None:
         output.atomic_write(sweep_dir / DESIGN_CSV,
                             design.to_csv(index=False, lineterminator="\n"))
@@ -413,6 +465,10 @@ def aggregate(sweep_dir: Path, reference: int | str | None = None,
     if make_figures:
         for stem, fig in sweep_figures(table, levers, jobs).items():
             files.append(plots.save_figure(fig, sweep_dir / "figures" / f"{stem}.png"))
+    if spec is not None and analysis:
+        files += _analyse_design(sweep_dir, spec, table, make_figures=make_figures,
+                                 discovery=discovery, prim_quantile=prim_quantile,
+                                 prim_thresholds=prim_thresholds)
     if len(failed):
         log.warning("%d of %d jobs did not finish: see %s", len(failed), len(jobs),
                     sweep_dir / FAILED_CSV)
@@ -428,19 +484,37 @@ class SweepAggregator(Callback):
         reference: The reference job for paired differences (``None``: the first finished job;
             a job number; or ``"key=value ..."``).
         figures: Also write the sweep figures.
+        analysis: Analyse a sampled design: sensitivity indices and scenario discovery.
+        discovery: Scenario discovery (PRIM): ``None`` for Latin hypercubes only, or always /
+            never.
+        prim_quantile: A design point is escalation- or collapse-prone when its probability
+            exceeds this quantile over the points...
+        prim_thresholds: ...or these fixed thresholds by outcome column.
     """
 
-    def __init__(self, reference: int | str | None = None, figures: bool = True) -> None:
+    def __init__(self, reference: int | str | None = None, figures: bool = True,
+                 analysis: bool = True, discovery: bool | None = None,
+                 prim_quantile: float = 0.75,
+                 prim_thresholds: Mapping[str, float] | None = None) -> None:
         self.reference = reference
         self.figures = figures
+        self.analysis = analysis
+        self.discovery = discovery
+        self.prim_quantile = float(prim_quantile)
+        self.prim_thresholds = {str(k): float(v) for k, v in (prim_thresholds or {}).items()}
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``sweep.csv``, ``sweep.parquet``, ``failed_jobs.csv`` and figures."""
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
-        result = aggregate(sweep_dir, self.reference, self.figures)
+        result = aggregate(sweep_dir, self.reference, self.figures, analysis=self.analysis,
+                           discovery=self.discovery, prim_quantile=self.prim_quantile,
+                           prim_thresholds=self.prim_thresholds)
         n_ok = int((result.table["status"] == "ok").sum()) if len(result.table) else 0
         print(f"sweep: {n_ok} of {len(result.table)} jobs finished; table {sweep_dir / SWEEP_CSV}")
         if len(result.failed):
             print(f"sweep: jobs not finished: {len(result.failed)}; see {sweep_dir / FAILED_CSV}")
+        for path in result.files:
+            if path.suffix == ".md":  # the analysis reports of a sampled design
+                print(f"sweep: {path.stem.replace('_', ' ')}: {path}")

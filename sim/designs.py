@@ -1,14 +1,16 @@
-"""Sampled experimental designs (Latin hypercube, Saltelli/Sobol) over uncertain parameters.
+"""Sampled experimental designs (Latin hypercube, Saltelli/Sobol, Morris) over uncertain parameters.
 
 A design is described as data — a ``design`` config node — and turned into a table of sample
 points deterministically from its seed, so every Hydra job can look up its own point without any
 shared file::
 
     design:
-      method: lhs            # lhs | saltelli
-      n: 64                  # lhs: points; saltelli: base sample N (a power of two)
+      method: lhs            # lhs | saltelli | morris
+      n: 64                  # lhs: points; saltelli: base sample N (a power of two);
+                             # morris: trajectories
       seed: 20250904         # fixes the whole design
       second_order: false    # saltelli only: also the points for second-order indices
+      levels: 4              # morris only: grid levels per parameter (even)
       index: 7               # this job's point (swept: range(0, size))
       space:                 # parameter -> [lo, hi] (numbers) or [a, b, c] (choices)
         russia:
@@ -16,9 +18,10 @@ shared file::
         deployment:
           timing: [never, immediate, after_settlement]
 
-The experiment presets (``conf/experiment/lhs.yaml``, ``sobol.yaml``) add this node with ``+design.*``
-entries in ``hydra.sweeper.params`` (the schema has no ``design`` group, so the keys are appended),
-and sweep ``+design.index=range(0, size)``: one Hydra job per point, each running
+The experiment presets (``conf/experiment/lhs.yaml``, ``sobol.yaml``, ``morris.yaml``) add this
+node with ``+design.*`` entries in ``hydra.sweeper.params`` (the schema has no ``design`` group,
+so the keys are appended), and sweep ``+design.index=range(0, size)``: one Hydra job per point,
+each running
 ``sim.replications`` replications into its normal results folder. :func:`apply_design` removes the
 node from the composed config and sets the point's values before validation.
 
@@ -26,6 +29,10 @@ Both methods first draw points in the unit hypercube and then map each coordinat
 numbers uniformly on ``[lo, hi]`` (whole numbers for integer parameters, each equally likely),
 choices to one of the listed values, each equally likely. The Saltelli rows are in SALib's order,
 so ``SALib.analyze.sobol.analyze(problem(spec), Y)`` works on outcomes sorted by ``design.index``.
+A Morris design is SALib's trajectories on a ``levels``-point grid of the unit hypercube
+(``n × (parameters + 1)`` points, one trajectory after another);
+``SALib.analyze.morris.analyze(unit_problem(spec), unit_sample(spec), Y)`` gives elementary
+effects in outcome units per whole range of each parameter.
 """
 
 from __future__ import annotations
@@ -40,7 +47,8 @@ import pandas as pd
 
 from sim.config import ConfigError, iter_params
 
-METHODS = ("lhs", "saltelli")
+METHODS = ("lhs", "saltelli", "morris")
+MORRIS_LEVELS = 4  # SALib's default grid
 DESIGN_KEY = "design"
 INDEX_COLUMN = "design.index"
 
@@ -81,12 +89,14 @@ class DesignSpec:
     """A sampled design: method, size, seed and the parameter space.
 
     Attributes:
-        method: ``"lhs"`` (Latin hypercube, scipy) or ``"saltelli"`` (SALib's Sobol sequence
-            with Saltelli's cross-sampling).
-        n: LHS: number of points; Saltelli: base sample size (a power of two).
+        method: ``"lhs"`` (Latin hypercube, scipy), ``"saltelli"`` (SALib's Sobol sequence
+            with Saltelli's cross-sampling) or ``"morris"`` (SALib's Morris trajectories).
+        n: LHS: number of points; Saltelli: base sample size (a power of two); Morris: number
+            of trajectories.
         seed: Seed of the design (the sampler's scrambling), not of the simulation.
         dims: The sampled parameters, in a fixed (sorted) order.
         second_order: Saltelli only: include the points needed for second-order indices.
+        levels: Morris only: number of grid levels per parameter (even, ≥ 2).
     """
 
     method: str
@@ -94,6 +104,7 @@ class DesignSpec:
     seed: int
     dims: tuple[Dimension, ...]
     second_order: bool = False
+    levels: int = MORRIS_LEVELS
 
     @property
     def size(self) -> int:
@@ -101,6 +112,8 @@ class DesignSpec:
         d = len(self.dims)
         if self.method == "lhs":
             return self.n
+        if self.method == "morris":
+            return self.n * (d + 1)
         return self.n * (2 * d + 2 if self.second_order else d + 2)
 
     @property
@@ -165,9 +178,15 @@ def spec_from_mapping(node: Mapping[str, Any]) -> DesignSpec:
     if not isinstance(space, Mapping) or not space:
         raise ConfigError("design.space: name at least one parameter, e.g. "
                           "+design.space.russia.strike_propensity=[0,0.1]")
+    levels = node.get("levels", MORRIS_LEVELS)
+    if method == "morris" and (not isinstance(levels, int) or isinstance(levels, bool)
+                               or levels < 2 or levels % 2):
+        raise ConfigError(f"design.levels={levels!r}: Morris needs an even number of grid "
+                          "levels ≥ 2 (e.g. 4)")
     fields = {key: f for key, f, _ in iter_params()}
     dims = tuple(_dimension(k, v, fields) for k, v in sorted(_flatten(space).items()))
-    return DesignSpec(str(method), n, seed, dims, bool(node.get("second_order", False)))
+    return DesignSpec(str(method), n, seed, dims, bool(node.get("second_order", False)),
+                      int(levels) if method == "morris" else MORRIS_LEVELS)
 
 
 def unit_sample(spec: DesignSpec) -> np.ndarray:
@@ -177,10 +196,20 @@ def unit_sample(spec: DesignSpec) -> np.ndarray:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(d=d, rng=np.random.default_rng(spec.seed)).random(spec.n)
+    if spec.method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(unit_problem(spec), spec.n, num_levels=spec.levels, seed=spec.seed)
     from SALib.sample import sobol
 
-    unit = {"num_vars": d, "names": spec.keys, "bounds": [[0.0, 1.0]] * d}
-    return sobol.sample(unit, spec.n, calc_second_order=spec.second_order, seed=spec.seed)
+    return sobol.sample(unit_problem(spec), spec.n, calc_second_order=spec.second_order,
+                        seed=spec.seed)
+
+
+def unit_problem(spec: DesignSpec) -> dict[str, Any]:
+    """The SALib problem of a design in the unit hypercube (what :func:`unit_sample` draws)."""
+    d = len(spec.dims)
+    return {"num_vars": d, "names": spec.keys, "bounds": [[0.0, 1.0]] * d}
 
 
 def generate(spec: DesignSpec) -> pd.DataFrame:
