@@ -504,7 +504,12 @@ def iter_params(cfg: Config | None = None) -> Iterator[tuple[str, dataclasses.Fi
             yield top.name, top, value
 
 
-def _check_value(key: str, f: dataclasses.Field, value: Any) -> None:
+def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
+    """Check one value against its field's type, range and choices.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
     meta = f.metadata
     expected = f.type if isinstance(f.type, str) else f.type.__name__
     if expected == "bool":
@@ -547,7 +552,7 @@ def validate(cfg: Config) -> Config:
         ConfigError: naming the first offending key, its value and what is allowed.
     """
     for key, f, value in iter_params(cfg):
-        _check_value(key, f, value)
+        check_value(key, f, value)
     if cfg.sim.n_jobs == 0:
         raise ConfigError("sim.n_jobs=0 is out of range: allowed -1 (all cores) or 1 to 1024")
     shares = cfg.deployment.land_share + cfg.deployment.sea_share

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sim.config import Config, ConfigError, _check_value
+from sim.config import Config, ConfigError, check_value
 from sim.resources import conf_dir
 
 _OVERRIDE = re.compile(r"^(?P<key>[A-Za-z_][\w.]*)=(?P<value>.*)$", re.DOTALL)
@@ -85,7 +85,7 @@ def check_override(arg: str) -> None:
         raise ConfigError(f"{key}={value!r}: expected a whole number")
     if kind == "bool" and isinstance(parsed, str):
         raise ConfigError(f"{key}={value!r}: expected true or false")
-    _check_value(key, f, parsed)
+    check_value(key, f, parsed)
 
 
 def check_overrides(args: Iterable[str]) -> None:

@@ -214,7 +214,8 @@ def narrative_threat(committed_before_ceasefire: Any, boost: float) -> Any:
     params=("russia.immediate_penalty",),
 )
 def immediate_deployment_penalty(timing: str, penalty: float) -> float:
-    """Acceptance logit lost when the force is scheduled to deploy right at the ceasefire."""
+    """Acceptance logit lost when the force would be in Ukraine at the ceasefire (deployed right
+    after it, or already committed before it)."""
     return penalty if timing in ("immediate", "commit_now") else 0.0
 
 
