@@ -61,8 +61,9 @@ class Russia(mesa.Agent):
         )
 
     def decide(self, troops: float, land: float, sea: float, air: float, members_in: int,
-               mediation: float, us_support: float) -> None:
-        """Decide whether to strike the force and how willing to accept a ceasefire."""
+               mediation: float, us_support: float, talks: bool) -> None:
+        """Decide whether to strike the force and, in a round of talks, how willing to accept a
+        ceasefire."""
         m, cfg = self.model, self.model.cfg.russia
         self.strike = self.escalate = False
         if troops > 0 and m.phase != Phase.ESCALATION:
@@ -78,7 +79,7 @@ class Russia(mesa.Agent):
             self.strike = bool(m.draw(streams.STRIKES, m.week, 0) < p)
             self.escalate = self.strike and bool(
                 rules.strike_escalates(m.draw(streams.STRIKES, m.week, 1), cfg.escalation_prob))
-        if m.phase == Phase.WAR:
+        if talks and m.phase == Phase.WAR:
             self.p_accept = rules.russia_acceptance(
                 cfg.accept_intercept, mediation, cfg.mediation_weight, self.threat,
                 cfg.threat_weight, self.weariness, cfg.weariness_weight,
@@ -119,10 +120,11 @@ class Ukraine(mesa.Agent):
             pledged, self.model.derived.us_expected, cfg.credibility_scale, cfg.credibility_floor
         )
 
-    def decide(self) -> None:
-        """Willingness to accept a ceasefire; whether a settlement is possible this week."""
+    def decide(self, talks: bool) -> None:
+        """Willingness to accept a ceasefire in a round of talks; whether a settlement is possible
+        this week."""
         m, cfg = self.model, self.model.cfg.ukraine
-        if m.phase == Phase.WAR:
+        if talks and m.phase == Phase.WAR:
             self.p_accept = rules.ukraine_acceptance(
                 cfg.accept_intercept, self.credibility, cfg.credibility_weight, cfg.distrust,
                 self.weariness, cfg.weariness_weight,

@@ -26,7 +26,7 @@ from sim.rules import Cause, Phase
 _SLOTS = np.arange(N_SLOTS)
 _PROCESS_WIDTHS = (  # (process, number of indices) drawn each week
     (streams.TALKS, 2), (streams.ACCEPTANCE, 2), (streams.CEASEFIRE, 2), (streams.STRIKES, 2),
-    (streams.COHESION, N_SLOTS), (streams.US_BACKING, 1), (streams.BATTLEFIELD, 2),
+    (streams.US_BACKING, 1), (streams.BATTLEFIELD, 2),
     (streams.VIOLATIONS, 1),
 )
 _COLUMNS = streams.columns(*zip(*[(p, i) for p, n in _PROCESS_WIDTHS for i in range(n)],
@@ -119,6 +119,7 @@ class CeasefireModel(mesa.Model):
         self.replication = replication
         self.key = streams.replication_keys(seed, [replication])
         self._draws = self._pregenerate()
+        self._cohesion: dict[int, list[float]] = {}
 
         self.week = 0
         self.phase = int(Phase.WAR)
@@ -167,7 +168,16 @@ class CeasefireModel(mesa.Model):
 
     def draw(self, process: int, week: int, index: int) -> float:
         """The uniform (or pre-transformed number) of ``process`` at ``week`` and ``index``."""
+        if process == streams.COHESION:  # drawn only in weeks with a strike
+            return self.cohesion_draws(week)[index]
         return self._draws[process][week][index]
+
+    def cohesion_draws(self, week: int) -> list[float]:
+        """The members' cohesion uniforms of ``week`` (all slots), computed once when needed."""
+        if week not in self._cohesion:
+            self._cohesion[week] = streams.uniforms(self.key, streams.COHESION, [week],
+                                                    _SLOTS)[0, 0].tolist()
+        return self._cohesion[week]
 
     def _add_members(self) -> None:
         dep, coa = self.cfg.deployment, self.cfg.coalition
@@ -249,27 +259,31 @@ class CeasefireModel(mesa.Model):
         pledged = self.pledged()
         land, sea, air = self.deployed_by_domain()
         troops = land + sea + air
+        talks = self._round_of_talks()
         self.us.decide()
         self.russia.perceive(pledged, troops)
         self.russia.decide(troops, land, sea, air, self.members_in(), self.us.mediation,
-                           self.us.support)
+                           self.us.support, talks)
         self.ukraine.assess(pledged)
-        self.ukraine.decide()
-        self._apply(troops)
+        self.ukraine.decide(talks)
+        self._apply(troops, talks)
         self.datacollector.collect(self)
         if week >= self.weeks:
             self.running = False
 
-    def _apply(self, troops: float) -> None:
+    def _round_of_talks(self) -> bool:
+        """Whether a round of talks is held this week (proposed, and not lost to the venue)."""
+        u_talk = self._draws[streams.TALKS][self.week]
+        return bool(u_talk[0] < self.derived.talk_prob[self.week]) and bool(
+            rules.round_not_lost_to_venue(u_talk[1], self.cfg.talks.moscow_share))
+
+    def _apply(self, troops: float, talks: bool) -> None:
         week, cfg, phase = self.week, self.cfg, self.phase
         cf, russia = cfg.ceasefire, self.russia
-        u_talk = self._draws[streams.TALKS][week]
-        talks = bool(u_talk[0] < self.derived.talk_prob[week]) \
-            and bool(rules.round_not_lost_to_venue(u_talk[1], cfg.talks.moscow_share))
 
         agreed = collapse = settle = False
         self.violations = 0
-        if phase == Phase.WAR:
+        if talks and phase == Phase.WAR:
             u_acc = self._draws[streams.ACCEPTANCE][week]
             agreed = bool(rules.ceasefire_agreed(phase, talks, u_acc[0], russia.p_accept,
                                                  u_acc[1], self.ukraine.p_accept))
