@@ -44,7 +44,6 @@ _WEEKLY = (  # (process, index) columns drawn every week, in this order
 )
 (_TALK, _VENUE, _ACC_R, _ACC_U, _COLLAPSE, _SETTLE, _STRIKE, _ESCALATE, _VIOL, _Z_MOM,
  _Z_TERR) = range(len(_WEEKLY))
-assert _Z_TERR == _Z_MOM + 1  # the Box–Muller pair must be adjacent
 
 
 def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
@@ -64,7 +63,13 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
     n, weeks = len(replications), d.weeks
     keys = streams.replication_keys(cfg.sim.seed, replications)
     pc, ic = streams.columns(*zip(*_WEEKLY, strict=True))
-    kp_week = streams.keyed(keys, pc)
+    kp_week = np.ascontiguousarray(streams.keyed(keys, pc).T)  # (column, replication)
+    ic = ic.tolist()
+
+    def draw(col: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """This week's uniforms of one column, for the rows that use them."""
+        return streams.at(kp_week[col, rows], week, ic[col])
+
     pc_coh, ic_coh = streams.columns([streams.COHESION] * N_SLOTS, _ALL_SLOTS)
     kp_coh = streams.keyed(keys, pc_coh)
 
@@ -145,13 +150,16 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 germany_deployed[rows] = True
         troops = land_d + sea_d + air_d
 
-        # 2. The United States: mediation this week; chance: this week's uniforms.
+        # 2. Talks (a round proposed and not lost to the venue); US mediation this week.
+        at_war = phase == Phase.WAR
+        war_rows = np.flatnonzero(at_war)
+        talks = np.zeros(n, dtype=bool)
+        talks[war_rows] = (draw(_TALK, war_rows) < d.talk_prob[week]) & (
+            rules.round_not_lost_to_venue(draw(_VENUE, war_rows), cfg.talks.moscow_share))
         mediation = d.mediation[week]
-        u = streams.table(kp_week, [week], ic)[:, 0, :]
 
         # 3. Russia: threat, strike, acceptance. Rules are evaluated only in the rows where
         # their result is used (elementwise, so this changes no number).
-        at_war = phase == Phase.WAR
         narrative = rules.narrative_threat(
             (d.timing == "commit_now") & at_war & (troops > 0), rus.narrative_boost
         )
@@ -171,8 +179,12 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 exposure, rus.strike_propensity, deterrence,
                 rules.strike_phase_factor(phase[exposed], rus.settlement_hostility),
             )
-            strike[exposed] = u[exposed, _STRIKE] < p_strike
-        escalate = strike & rules.strike_escalates(u[:, _ESCALATE], rus.escalation_prob)
+            strike[exposed] = draw(_STRIKE, exposed) < p_strike
+        escalate = np.zeros(n, dtype=bool)
+        struck = np.flatnonzero(strike)
+        if struck.size:
+            escalate[struck] = rules.strike_escalates(draw(_ESCALATE, struck),
+                                                      rus.escalation_prob)
 
         # 4. Ukraine: credibility of the guarantee, settlement conditions.
         credibility = rules.guarantee_credibility(
@@ -183,9 +195,7 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
             ukr.referendum_weeks,
         )
 
-        # 5. Talks and both sides' acceptance; violations, collapse, settlement.
-        talks = (u[:, _TALK] < d.talk_prob[week]) & (
-            rules.round_not_lost_to_venue(u[:, _VENUE], cfg.talks.moscow_share))
+        # 5. Both sides' acceptance in a round of talks; violations, collapse, settlement.
         agreed = np.zeros(n, dtype=bool)
         table_rows = np.flatnonzero(at_war & talks)
         if table_rows.size:
@@ -200,14 +210,15 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 ukr.accept_intercept, credibility[r], ukr.credibility_weight, ukr.distrust,
                 weary_u[r], ukr.weariness_weight,
             )
-            agreed[r] = rules.ceasefire_agreed(phase[r], talks[r], u[r, _ACC_R], p_russia,
-                                               u[r, _ACC_U], p_ukraine)
+            agreed[r] = rules.ceasefire_agreed(phase[r], talks[r], draw(_ACC_R, r), p_russia,
+                                               draw(_ACC_U, r), p_ukraine)
         in_cf = phase == Phase.CEASEFIRE
         violations = np.zeros(n, dtype=np.int64)
         collapse = np.zeros(n, dtype=bool)
+        settle = np.zeros(n, dtype=bool)
         cf_rows = np.flatnonzero(in_cf)
         if cf_rows.size:
-            violations[cf_rows] = streams.poisson(u[cf_rows, _VIOL],
+            violations[cf_rows] = streams.poisson(draw(_VIOL, cf_rows),
                                                   rules.violation_rate(cf.violation_rate))
             hazard = rules.collapse_hazard(
                 weeks_in_cf[cf_rows], cf.hazard_initial, cf.hazard_floor, cf.hazard_decay_weeks,
@@ -217,8 +228,9 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
                 threat[cf_rows] - rus.threat_base, cf.threat_hazard, violations[cf_rows],
                 cf.violation_hazard, cf.strategic_feedbacks,
             )
-            collapse[cf_rows] = u[cf_rows, _COLLAPSE] < hazard
-        settle = rules.settles(u[:, _SETTLE], possible, cf.settle_prob)
+            collapse[cf_rows] = draw(_COLLAPSE, cf_rows) < hazard
+            settle[cf_rows] = rules.settles(draw(_SETTLE, cf_rows), possible[cf_rows],
+                                            cf.settle_prob)
 
         # 6. The model applies the decisions.
         rows = np.flatnonzero(strike)
@@ -240,14 +252,13 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
             deployed[rows] &= ~leave
         new_phase, cause = rules.transition(phase, agreed, collapse, settle, escalate)
 
-        war_rows = np.flatnonzero(at_war)
         if war_rows.size:
-            z = streams.normals_from(u[war_rows, _Z_MOM:_Z_TERR + 1])
+            z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, war_rows), draw(_Z_TERR, war_rows))
             momentum[war_rows] = rules.momentum_update(
                 momentum[war_rows], d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
-                z[:, 0])
+                z_mom)
             territory[war_rows] = rules.territory_update(
-                territory[war_rows], momentum[war_rows], bf.territory_noise, z[:, 1])
+                territory[war_rows], momentum[war_rows], bf.territory_noise, z_terr)
         weary_r = rules.weariness_update(weary_r, at_war, d.russia_growth, cf.weariness_decay)
         weary_u = rules.weariness_update(weary_u, at_war, d.ukraine_growth, cf.weariness_decay)
         rounds_held += talks & at_war

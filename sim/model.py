@@ -159,7 +159,9 @@ class CeasefireModel(mesa.Model):
             block = u[:, start:start + width]
             start += width
             if process == streams.BATTLEFIELD:
-                block = streams.normals_from(block)
+                z_mom, z_terr = streams.normal_pair(np.ascontiguousarray(block[:, 0]),
+                                                    np.ascontiguousarray(block[:, 1]))
+                block = np.stack([z_mom, z_terr], axis=-1)
             elif process == streams.VIOLATIONS:
                 block = streams.poisson(block, rules.violation_rate(
                     self.cfg.ceasefire.violation_rate))
