@@ -30,8 +30,10 @@ import subprocess
 import sys
 import time
 
+from sim.config import Config
+
 MESA_REPS = 200  # per round: enough for a stable rate on the Mesa engine (~6 ms a replication)
-BATCHED_REPS = 10_000  # per round: two chunks of the default 5,000
+BATCHED_REPS = 40_000  # per round: two chunks of the default 20,000
 ROUNDS = 3  # the engines are timed in alternating rounds; the best round of each counts
 BIG_REPS = 100_000
 RATIO_TARGET = 100.0
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="batched replications per round")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds")
     parser.add_argument("--big", type=int, default=BIG_REPS, help="replications in one job")
-    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--chunk-size", type=int, default=Config().sim.chunk_size)
     parser.add_argument("--n-jobs", type=int, default=1, help="workers for the big job")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

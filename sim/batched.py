@@ -46,7 +46,8 @@ _WEEKLY = (  # (process, index) columns drawn every week, in this order
  _Z_TERR) = range(len(_WEEKLY))
 
 
-def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
+def run_batch(cfg: Config, replications: NDArray[np.int64],
+              path_dtype: type = np.float64) -> BatchResult:
     """Run the given replication indices of a validated config; return raw arrays.
 
     Member-level totals (troops deployed by domain, troops pledged, members in) are updated only
@@ -56,6 +57,8 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
     Args:
         cfg: A validated configuration.
         replications: 0-based replication indices; their keys derive from ``cfg.sim.seed``.
+        path_dtype: Float type the weekly paths are stored in (``numpy.float32`` halves their
+            memory when only their summaries are needed; the state itself is always float64).
     """
     d = Derived.from_config(cfg)
     dep, rus, ukr, coa, cf = cfg.deployment, cfg.russia, cfg.ukraine, cfg.coalition, cfg.ceasefire
@@ -114,7 +117,7 @@ def run_batch(cfg: Config, replications: NDArray[np.int64]) -> BatchResult:
         "week_first_strike", "week_first_failure")}
 
     # Paths are filled week by week, so they are stored week-major and transposed at the end.
-    paths = {k: np.empty((weeks + 1, n), dtype=np.float64) for k in PATH_INDICATORS}
+    paths = {k: np.empty((weeks + 1, n), dtype=path_dtype) for k in PATH_INDICATORS}
     paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
 
     threat = rules.threat_perception(

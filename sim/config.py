@@ -76,7 +76,7 @@ class SimConfig:
         doc="batched (numpy, fast) or mesa (agent objects); identical results",
     )
     n_jobs: int = _run_param(1, -1, 1024, "worker processes; -1 = all cores")
-    chunk_size: int = _run_param(5000, 1, 1_000_000, "replications per batched chunk")
+    chunk_size: int = _run_param(20000, 1, 1_000_000, "replications per batched chunk")
     progress: str = param(
         "auto", "run setting: not a model assumption", choices=PROGRESS, doc="progress bar"
     )

@@ -58,7 +58,7 @@ def simulate_chunk(cfg: Config, start: int, stop: int) -> tuple[dict[str, NDArra
     """
     reps = np.arange(start, stop, dtype=np.int64)
     if cfg.sim.engine == "batched":
-        res = run_batch(cfg, reps)
+        res = run_batch(cfg, reps, path_dtype=np.float32)
         columns, raw = res.columns, res.paths
     else:
         columns, raw = _mesa_chunk(cfg, reps)
