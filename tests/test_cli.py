@@ -143,3 +143,9 @@ def test_rulebook_command_prints_rules_with_quotes():
     bad = subprocess.run([sys.executable, "-m", "sim.rulebook", "us.role=navy"],
                          capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "us.role='navy'" in bad.stderr
+
+
+def test_slurm_launcher_preset_composes(tmp_path):
+    proc = cli(["hydra/launcher=slurm", "--cfg", "hydra"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "SlurmLauncher" in proc.stdout and "array_parallelism: 100" in proc.stdout
