@@ -24,10 +24,10 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-OUTCOMES: tuple[str, ...] = ("settlement", "ceasefire_holding", "war", "escalation")
-"""Possible end-of-horizon outcomes of a replication."""
+from sim.derived import OUTCOMES  # the end-of-horizon outcome classes, defined once
+from sim.rules import Phase
 
-PHASES: tuple[str, ...] = ("war", "ceasefire", "settlement", "escalation")
+PHASES: tuple[str, ...] = tuple(p.name.lower() for p in Phase)
 """Weekly phases; the integer code of a phase is its index in this tuple."""
 
 DEFAULT_LEVEL = 0.95

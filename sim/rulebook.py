@@ -13,7 +13,7 @@ from typing import Any
 
 from sim import resources
 from sim.config import Config, iter_params
-from sim.rules import RULES, RuleInfo
+from sim.rules import RULES
 
 
 def _param_index(cfg: Config) -> dict[str, tuple[Any, dataclasses.Field]]:
@@ -96,11 +96,6 @@ def to_text(cfg: Config | None = None, width: int = 100) -> str:
                                      subsequent_indent=" " * 16))
         out.append("-" * width)
     return "\n".join(out) + "\n"
-
-
-def rule_infos() -> list[RuleInfo]:
-    """The registered rules."""
-    return list(RULES.values())
 
 
 def main(argv: list[str] | None = None) -> int:
