@@ -20,16 +20,18 @@ if TYPE_CHECKING:
 
 
 class UnitedStates(mesa.Agent):
-    """The US: a role in the guarantee (delivered "probably") and fading mediation (Q06, Q07, Q15)."""
+    """The US: backing 'probably' in the form of air support, and fading mediation (Q06, Q07,
+    Q15)."""
 
     model: CeasefireModel
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
         cfg = model.cfg.us
-        self.backing = bool(rules.us_backing_delivered(model.draw(streams.US_BACKING, 0, 0),
-                                                       cfg.backing_prob))
-        self.support = model.derived.us_strength * self.backing
+        self.form = int(rules.us_form(model.draw(streams.US_FORM, 0, 0), cfg.role,
+                                      cfg.air_support_prob))
+        self.strength = float(rules.us_strength(self.form, cfg.strength_intelligence,
+                                                cfg.strength_air_support, cfg.strength_ground))
         self.mediation = 0.0
 
     def decide(self) -> None:
@@ -38,103 +40,129 @@ class UnitedStates(mesa.Agent):
 
 
 class Russia(mesa.Agent):
-    """Russia: red line on foreign troops, acceptance of a ceasefire, stalling (Q01–Q19, Q28)."""
+    """Russia: resistance to the force, its claim, strikes and the decision to renew the war
+    (Q01, Q08–Q12, Q17–Q19, Q25, Q28–Q33)."""
 
     model: CeasefireModel
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
-        self.weariness = 0.0
-        self.rounds_held = 0
+        self.weariness = model.cfg.russia.weariness_initial
         self.threat = 0.0
-        self.p_accept = 0.0
-        self.strike = False
-        self.escalate = False
-
-    def perceive(self, pledged: float, troops: float) -> None:
-        """Threat perception from troops pledged and deployed (and committed before a ceasefire)."""
-        m, cfg = self.model, self.model.cfg.russia
-        committed_now = (m.derived.timing == "commit_now") & (m.phase == Phase.WAR) & (troops > 0)
-        self.threat = rules.threat_perception(
-            pledged, troops, rules.narrative_threat(committed_now, cfg.narrative_boost),
-            cfg.threat_base, cfg.threat_per_10k_pledged, cfg.threat_per_10k_deployed,
-        )
-
-    def decide(self, troops: float, land: float, sea: float, air: float, members_in: int,
-               mediation: float, us_support: float, talks: bool) -> None:
-        """Decide whether to strike the force and, in a round of talks, how willing to accept a
-        ceasefire."""
-        m, cfg = self.model, self.model.cfg.russia
         self.strike = self.escalate = False
-        if troops > 0 and m.phase != Phase.ESCALATION:
-            dep = m.cfg.deployment
-            exposure = rules.force_exposure(land, sea, air, dep.exposure_land, dep.exposure_sea,
-                                            dep.exposure_air, m.derived.posture_mult)
-            deterrence = rules.strike_deterrence(us_support, members_in, cfg.deterrence_us,
-                                                 cfg.deterrence_size)
-            p = rules.strike_probability(
-                exposure, cfg.strike_propensity, deterrence,
-                rules.strike_phase_factor(m.phase, cfg.settlement_hostility),
-            )
-            self.strike = bool(m.draw(streams.STRIKES, m.week, 0) < p)
-            self.escalate = self.strike and bool(
-                rules.strike_escalates(m.draw(streams.STRIKES, m.week, 1), cfg.escalation_prob))
-        if talks and m.phase == Phase.WAR:
-            self.p_accept = rules.russia_acceptance(
-                cfg.accept_intercept, mediation, cfg.mediation_weight, self.threat,
-                cfg.threat_weight, self.weariness, cfg.weariness_weight,
-                rules.concessions(self.rounds_held, cfg.concession_per_round),
-                rules.stalling_penalty(m.momentum, cfg.stalling), m.derived.immediate_penalty,
-            )
+        self.p_accept = 0.0
+        self.terms_accepted = False
+        self.renews_war = False
 
-    def adapt(self, at_war: bool, talks: bool) -> None:
-        """Weariness and the tally of rounds held, after the week is applied."""
+    def perceive(self, troops: float) -> None:
+        """Threat perception from troops deployed, or from units named but not yet deployed."""
+        m, cfg = self.model, self.model.cfg.russia
+        self.threat = (rules.deployment_threat(troops, cfg.threat_per_10k, cfg.force_consent)
+                       + rules.narrative_threat(m.derived.named_units and troops == 0,
+                                                cfg.narrative_boost, cfg.force_consent))
+
+    def decide_strike(self, land: float, sea: float, air: float, flags: int,
+                      us_strength: float) -> None:
+        """Whether to strike the deployed force, and whether the strike escalates."""
+        m, cfg, dep = self.model, self.model.cfg.russia, self.model.cfg.deployment
+        exposure = rules.force_exposure(land, sea, air, dep.exposure_sea, dep.exposure_air,
+                                        m.derived.posture_mult)
+        p = rules.strike_probability(exposure, us_strength, flags, m.phase == Phase.SETTLEMENT,
+                                     cfg.strike_propensity, cfg.deterrence_us,
+                                     cfg.deterrence_flags, cfg.settlement_hostility,
+                                     cfg.force_consent)
+        self.strike = bool(m.draw(streams.STRIKES, m.week, 0) < p)
+        self.escalate = self.strike and bool(
+            rules.strike_escalates(m.draw(streams.STRIKES, m.week, 1), cfg.escalation_prob))
+
+    def ceasefire_acceptance(self, mediation: float) -> float:
+        """Probability of accepting a ceasefire in this week's round of talks."""
+        m, cfg = self.model, self.model.cfg.russia
+        self.p_accept = rules.russia_ceasefire_acceptance(
+            cfg.accept_intercept, mediation, cfg.mediation_weight,
+            rules.gap_penalty(m.claim_gap(), cfg.gap_weight), m.derived.resistance, self.threat,
+            cfg.threat_weight, rules.stalling_penalty(m.momentum, cfg.stalling), self.weariness,
+            cfg.weariness_weight)
+        return self.p_accept
+
+    def decide_terms(self, mediation: float, pass_prob: float) -> None:
+        """Whether to accept the settlement terms on the table."""
+        m, cfg = self.model, self.model.cfg.russia
+        d = m.derived
+        risk = 1.0 - pass_prob if m.cfg.ukraine.referendum_required else 0.0 * pass_prob
+        p = rules.russia_terms_acceptance(
+            cfg.terms_intercept, rules.gap_penalty(m.claim_gap() * (not d.recognise_claim),
+                                                   cfg.gap_weight),
+            rules.force_resistance(float(d.force_in_terms), False, cfg.force_aversion,
+                                   cfg.immediate_extra, cfg.force_consent),
+            risk, cfg.referendum_discount, mediation, cfg.mediation_weight, self.weariness,
+            cfg.weariness_weight)
+        self.terms_accepted = bool(m.draw(streams.ACCEPTANCE, m.week, 2) < p)
+
+    def decide_renewal(self, troops: float, air: float, flags: int, us_strength: float,
+                       violations: int) -> None:
+        """Whether to renew the war this week (a collapse, or a breakdown after a settlement)."""
+        m, cf, frc = self.model, self.model.cfg.ceasefire, self.model.cfg.force
+        presence = rules.deterrent_presence(troops, flags, us_strength, frc.troops_need,
+                                            frc.flag_weight, frc.us_share)
+        watched = rules.monitoring(troops, air, us_strength, frc.air_need, frc.us_isr)
+        log_risk = rules.renewal_log_risk(
+            m.claim_gap(), m.momentum_at_start, self.threat, m.failed_vote, presence,
+            m.phase == Phase.SETTLEMENT, cf.gap_hazard, cf.momentum_hazard, cf.threat_hazard,
+            cf.failed_referendum_hazard, frc.kappa, frc.cost_weight, cf.settlement_factor)
+        viol = rules.violations_factor(violations, cf.violation_hazard, watched, frc.kappa,
+                                       frc.monitoring_weight)
+        hazard = rules.collapse_hazard(m.weeks_in_cf, cf.hazard_initial, cf.hazard_floor,
+                                       cf.hazard_decay_weeks, log_risk, viol,
+                                       cf.strategic_feedbacks)
+        self.renews_war = bool(m.draw(streams.CEASEFIRE, m.week, 0) < hazard)
+
+    def adapt(self, at_war: bool) -> None:
+        """Weariness after the week is applied."""
         self.weariness = float(rules.weariness_update(
             self.weariness, at_war, self.model.derived.russia_growth,
             self.model.cfg.ceasefire.weariness_decay))
-        self.rounds_held += bool(talks and at_war)
 
 
 class Ukraine(mesa.Agent):
-    """Ukraine: guarantees first, distrust of Moscow talks, referendum under martial law (Q04, Q05,
-    Q14, Q27)."""
+    """Ukraine: the guarantee's credibility, ceasefire without cession, the referendum under
+    martial law (Q04–Q06, Q12, Q14, Q23, Q27, Q34)."""
 
     model: CeasefireModel
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
-        self.weariness = 0.0
+        self.weariness = model.cfg.ukraine.weariness_initial
         self.credibility = 0.0
-        self._assessed_pledge: float | None = None
         self.p_accept = 0.0
-        self.settlement_possible = False
-        self.martial_law = True
 
     def assess(self, pledged: float) -> None:
-        """Credibility of the guarantee on offer (reassessed when the pledges change)."""
-        if pledged == self._assessed_pledge:
-            return
-        self._assessed_pledge = pledged
-        cfg = self.model.cfg.ukraine
-        self.credibility = rules.guarantee_credibility(
-            pledged, self.model.derived.us_expected, cfg.credibility_scale, cfg.credibility_floor
-        )
-
-    def decide(self, talks: bool) -> None:
-        """Willingness to accept a ceasefire in a round of talks; whether a settlement is possible
-        this week."""
+        """Credibility of the guarantee on offer."""
         m, cfg = self.model, self.model.cfg.ukraine
-        if talks and m.phase == Phase.WAR:
-            self.p_accept = rules.ukraine_acceptance(
-                cfg.accept_intercept, self.credibility, cfg.credibility_weight, cfg.distrust,
-                self.weariness, cfg.weariness_weight,
-            )
-        self.martial_law = bool(rules.martial_law_in_force(m.phase, m.weeks_in_ceasefire,
-                                                           cfg.martial_law_lift_weeks))
-        self.settlement_possible = bool(rules.settlement_possible(
-            m.phase, m.weeks_in_ceasefire, cfg.referendum_required, cfg.martial_law_lift_weeks,
-            cfg.referendum_weeks,
-        ))
+        self.credibility = rules.guarantee_credibility(
+            pledged, m.derived.us_expected, cfg.credibility_scale, cfg.credibility_us_floor,
+            m.derived.credibility_discount)
+
+    def ceasefire_acceptance(self) -> float:
+        """Probability of accepting a ceasefire in this week's round of talks."""
+        cfg = self.model.cfg.ukraine
+        self.p_accept = rules.ukraine_ceasefire_acceptance(
+            cfg.accept_intercept, self.credibility, cfg.guarantee_weight, self.weariness,
+            cfg.weariness_weight)
+        return self.p_accept
+
+    def pass_probability(self) -> float:
+        """The voters' chance of passing the terms on the table."""
+        m, cfg = self.model, self.model.cfg.ukraine
+        ceded = m.claim_gap() * m.derived.recognise_claim
+        return rules.referendum_pass_probability(
+            cfg.referendum_intercept, ceded, cfg.referendum_per_pp, self.credibility,
+            cfg.guarantee_weight, m.derived.voters_force_factor)
+
+    def vote(self) -> bool:
+        """The referendum on the terms: whether the voters pass them."""
+        m = self.model
+        return bool(m.draw(streams.REFERENDUM, m.week, 0) < self.pass_probability())
 
     def adapt(self, at_war: bool) -> None:
         """Weariness after the week is applied."""
@@ -159,23 +187,23 @@ class CoalitionMember(mesa.Agent):
         self.in_coalition = True
         self.deployed = False
 
-    def decide_deployment(self, due: bool, germany_ready: bool) -> None:
-        """Deploy when the coalition's schedule says so (Germany: once a ceasefire holds)."""
-        if (self.in_coalition and not self.deployed and due
-                and (self.slot != GERMANY or germany_ready)):
+    def decide_deployment(self, germany_ready: bool) -> None:
+        """Deploy when the coalition's schedule says so (Germany: when its condition is met)."""
+        if self.in_coalition and not self.deployed and (self.slot != GERMANY or germany_ready):
             self.deployed = True
             self.model.on_deploy(self)
 
-    def absorb_strike(self, us_support: float) -> None:
-        """Lose resolve after a strike on the force; withdraw for good below the threshold."""
-        if not self.in_coalition:
-            return
-        m, cfg = self.model, self.model.cfg.coalition
-        self.resolve = rules.resolve_after_strike(
-            self.resolve, m.draw(streams.COHESION, m.week, self.slot), cfg.strike_shock,
-            cfg.us_cushion, us_support,
-        )
+    def wear(self, struck: bool, u: float, us_strength: float) -> None:
+        """Lose resolve to a strike on the force and to the cost of staying; leave below the
+        threshold."""
+        cfg = self.model.cfg.coalition
+        resolve = self.resolve
+        if struck:
+            resolve = rules.resolve_after_strike(resolve, u, cfg.strike_shock, cfg.us_cushion,
+                                                 us_strength)
+        self.resolve = float(rules.resolve_erosion(resolve, self.deployed,
+                                                   cfg.erosion_per_year))
         if not rules.stays_in(self.resolve, cfg.threshold):
-            m.on_withdraw(self)
+            self.model.on_withdraw(self)
             self.in_coalition = False
             self.deployed = False

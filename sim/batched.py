@@ -1,15 +1,18 @@
 """The batched engine: many replications at once as numpy arrays.
 
-It runs the same weekly mechanism as the Mesa engine (:mod:`sim.model`), step for step, calling the
-same rule functions from :mod:`sim.rules` on arrays over replications (and over the 26 member slots)
-and drawing from the same counter-based streams (:mod:`sim.streams`). For the same seeds both engines
-give the same outcome, event weeks, counts and weekly paths, replication by replication; a test
-holds them together.
+It runs the same weekly mechanism as the Mesa engine (:mod:`sim.model`), step for step and in the
+same named sub-steps — deploy, talks, decide, apply, record — calling the same rule functions from
+:mod:`sim.rules` on arrays over replications (and over the 26 member slots) and drawing from the same
+counter-based streams (:mod:`sim.streams`). For the same seeds both engines give the same outcome,
+event weeks, counts and weekly paths, replication by replication; a test holds them together.
+
+Rules are evaluated only in the rows where their result is used (they are elementwise, so this
+changes no number).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +23,21 @@ from sim.derived import GERMANY, N_SLOTS, PATH_INDICATORS, Derived
 from sim.rules import Cause, Phase
 
 _ALL_SLOTS = np.arange(N_SLOTS)
+_NOT_GERMANY = _ALL_SLOTS != GERMANY
+
+WEEKLY_DRAWS = (  # (process, index) columns drawn every week, in this order
+    (streams.TALKS, 0), (streams.TALKS, 1), (streams.ACCEPTANCE, 0), (streams.ACCEPTANCE, 1),
+    (streams.ACCEPTANCE, 2), (streams.CEASEFIRE, 0), (streams.STRIKES, 0), (streams.STRIKES, 1),
+    (streams.VIOLATIONS, 0), (streams.BATTLEFIELD, 0), (streams.BATTLEFIELD, 1),
+    (streams.REFERENDUM, 0),
+)
+(_TALK, _VENUE, _ACC_R, _ACC_U, _TERMS, _RENEW, _STRIKE, _ESCALATE, _VIOL, _Z_MOM, _Z_TERR,
+ _VOTE) = range(len(WEEKLY_DRAWS))
+
+EVENTS = ("week_first_ceasefire", "week_first_collapse", "week_settlement", "week_escalation",
+          "week_first_strike", "week_first_failure")
+TALLIES = ("n_ceasefires", "n_collapses", "n_breakdowns", "n_strikes", "n_violations",
+           "n_referendums", "ceasefire_weeks", "ceasefire_failures")
 
 
 @dataclass
@@ -32,27 +50,423 @@ class BatchResult:
     paths: dict[str, NDArray]
 
 
+@dataclass
+class State:
+    """The state of ``n`` replications at the start of a week (arrays over replications)."""
+
+    phase: NDArray[np.int8]
+    weeks_in_cf: NDArray[np.int64]  # weeks since the current ceasefire began (settlement too)
+    in_claim: NDArray[np.float64]  # held share inside Russia's claim
+    outside: NDArray[np.float64]  # held share outside the claim
+    momentum: NDArray[np.float64]
+    momentum_at_start: NDArray[np.float64]  # momentum when the current ceasefire began
+    weary_r: NDArray[np.float64]
+    weary_u: NDArray[np.float64]
+    vote_week: NDArray[np.int64]  # week of a scheduled referendum, -1 if none
+    cooldown_until: NDArray[np.int64]  # terms are not offered before this week
+    failed_vote: NDArray[np.bool_]  # a referendum failed during the current peace
+    # The 26 member slots (rows × slots) and the aggregates the members keep up to date.
+    pledge: NDArray[np.float64]
+    land: NDArray[np.float64]
+    sea: NDArray[np.float64]
+    air: NDArray[np.float64]
+    resolve: NDArray[np.float64]
+    in_coalition: NDArray[np.bool_]
+    deployed: NDArray[np.bool_]
+    land_d: NDArray[np.float64]
+    sea_d: NDArray[np.float64]
+    air_d: NDArray[np.float64]
+    flags_d: NDArray[np.int64]
+    members_in: NDArray[np.int64]
+    pledged: NDArray[np.float64]
+    us_form: NDArray[np.int64]
+    us_strength: NDArray[np.float64]
+    # This week's perceptions (recorded) and the running tallies.
+    threat: NDArray[np.float64]
+    credibility: NDArray[np.float64]
+    violations: NDArray[np.int64]
+    referendum_passed: NDArray[np.bool_]
+    escalation_from: NDArray[np.int64]
+    peak_troops: NDArray[np.float64]
+    tallies: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    events: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    @property
+    def troops(self) -> NDArray[np.float64]:
+        """Troops deployed."""
+        return self.land_d + self.sea_d + self.air_d
+
+    @property
+    def gap(self) -> NDArray[np.float64]:
+        """Russia's claim not held (needs the claim; see :func:`_gap`)."""
+        raise AttributeError("use _gap(state, claim)")
+
+
+@dataclass
+class Decisions:
+    """What the actors decided this week (arrays over replications)."""
+
+    talks: NDArray[np.bool_]
+    strike: NDArray[np.bool_]
+    escalate: NDArray[np.bool_]
+    agreed: NDArray[np.bool_]
+    collapse: NDArray[np.bool_]
+    settle: NDArray[np.bool_]
+    vote_held: NDArray[np.bool_]
+    vote_failed: NDArray[np.bool_]
+    terms_accepted: NDArray[np.bool_]
+
+
+def _gap(s: State, claim: float, rows: NDArray[np.int64] | slice = slice(None)) -> NDArray:
+    return rules.claim_gap(s.in_claim[rows], claim)
+
+
+def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
+    """Week 0: pledges, resolve and the form of US backing drawn once per replication."""
+    dep, coa = cfg.deployment, cfg.coalition
+    n = len(keys)
+    pledge = rules.member_pledges(
+        streams.uniforms(keys, streams.PLEDGES, [0], _ALL_SLOTS)[:, 0, :],
+        dep.troops_total, dep.lead_share, dep.germany_share, dep.pledge_spread)
+    land, sea, air = rules.domain_split(pledge, dep.land_share, dep.sea_share)
+    resolve = rules.initial_resolve(
+        streams.uniforms(keys, streams.RESOLVE, [0], _ALL_SLOTS)[:, 0, :],
+        coa.uk_resolve, coa.france_resolve, coa.resolve_low, coa.resolve_high)
+    in_coalition = np.broadcast_to(_ALL_SLOTS < d.members, (n, N_SLOTS)).copy()
+    form = rules.us_form(streams.uniforms(keys, streams.US_FORM, [0], [0])[:, 0, 0],
+                         cfg.us.role, cfg.us.air_support_prob)
+    us = cfg.us
+    inside, outside = d.initial_claim_state(cfg)
+    zeros = np.zeros(n)
+    s = State(
+        phase=np.full(n, Phase.WAR, dtype=np.int8), weeks_in_cf=np.zeros(n, dtype=np.int64),
+        in_claim=np.full(n, inside), outside=np.full(n, outside),
+        momentum=np.full(n, d.momentum_mean), momentum_at_start=zeros.copy(),
+        weary_r=np.full(n, cfg.russia.weariness_initial),
+        weary_u=np.full(n, cfg.ukraine.weariness_initial),
+        vote_week=np.full(n, -1, dtype=np.int64), cooldown_until=np.zeros(n, dtype=np.int64),
+        failed_vote=np.zeros(n, dtype=bool),
+        pledge=pledge, land=land, sea=sea, air=air, resolve=resolve, in_coalition=in_coalition,
+        deployed=np.zeros((n, N_SLOTS), dtype=bool), land_d=zeros.copy(), sea_d=zeros.copy(),
+        air_d=zeros.copy(), flags_d=np.zeros(n, dtype=np.int64),
+        members_in=np.full(n, min(d.members, N_SLOTS), dtype=np.int64),
+        pledged=(pledge * in_coalition).sum(axis=1) if d.pledging else zeros.copy(),
+        us_form=form,
+        us_strength=rules.us_strength(form, us.strength_intelligence, us.strength_air_support,
+                                      us.strength_ground),
+        threat=zeros.copy(), credibility=zeros.copy(), violations=np.zeros(n, dtype=np.int64),
+        referendum_passed=np.zeros(n, dtype=bool), escalation_from=np.full(n, -1, dtype=np.int64),
+        peak_troops=zeros.copy(),
+    )
+    s.tallies = {k: np.zeros(n, dtype=np.int64) for k in TALLIES}
+    s.events = {k: np.full(n, np.nan) for k in EVENTS}
+    if cfg.sim.start_in_ceasefire:  # a controlled spell: a ceasefire agreed at week 0
+        s.phase[:] = Phase.CEASEFIRE
+        s.momentum_at_start[:] = s.momentum
+        s.tallies["n_ceasefires"][:] = 1
+        s.events["week_first_ceasefire"][:] = 0.0
+    perceive(s, cfg, d)
+    return s
+
+
+def perceive(s: State, cfg: Config, d: Derived) -> None:
+    """Russia's threat perception and the guarantee's credibility as Ukraine sees it."""
+    rus, ukr = cfg.russia, cfg.ukraine
+    troops = s.troops
+    s.threat = (rules.deployment_threat(troops, rus.threat_per_10k, rus.force_consent)
+                + rules.narrative_threat(d.named_units & (troops == 0), rus.narrative_boost,
+                                         rus.force_consent))
+    s.credibility = rules.guarantee_credibility(s.pledged, d.us_expected, ukr.credibility_scale,
+                                                ukr.credibility_us_floor,
+                                                d.credibility_discount)
+
+
+def deploy(s: State, cfg: Config, d: Derived) -> None:
+    """1. Coalition members deploy when the schedule (and, for Germany, its condition) says so."""
+    dep, coa = cfg.deployment, cfg.coalition
+    due = rules.deployment_due(d.timing, s.phase, s.weeks_in_cf, dep.hold_weeks,
+                               coa.respect_russian_veto, cfg.terms.force_stays)
+    rows = np.flatnonzero(due & (s.flags_d < s.members_in))
+    if not rows.size:
+        return
+    germany = rules.germany_ready(coa.germany_condition, s.phase[rows], s.weeks_in_cf[rows],
+                                  coa.germany_hold_weeks)
+    ready = _NOT_GERMANY | (_ALL_SLOTS == GERMANY) & germany[:, None]
+    newly = s.in_coalition[rows] & ~s.deployed[rows] & ready
+    s.deployed[rows] |= newly
+    s.land_d[rows] += (s.land[rows] * newly).sum(axis=1)
+    s.sea_d[rows] += (s.sea[rows] * newly).sum(axis=1)
+    s.air_d[rows] += (s.air[rows] * newly).sum(axis=1)
+    s.flags_d[rows] += newly.sum(axis=1)
+
+
+def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
+    """2–4. Talks, then Russia's and Ukraine's decisions from the state at the start of the week."""
+    rus, ukr, cf, frc = cfg.russia, cfg.ukraine, cfg.ceasefire, cfg.force
+    claim = cfg.battlefield.claim
+    n = len(s.phase)
+    mediation = d.mediation[week]
+    at_war = s.phase == Phase.WAR
+    in_cf = s.phase == Phase.CEASEFIRE
+    in_peace = in_cf | (s.phase == Phase.SETTLEMENT)
+
+    # Talks: in war, and in a ceasefire with terms on the table.
+    offer = rules.terms_on_offer(s.phase, s.weeks_in_cf, s.vote_week >= 0,
+                                 week >= s.cooldown_until, ukr.referendum_required,
+                                 ukr.martial_law_lift_weeks)
+    talks = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(at_war | offer)
+    if rows.size:
+        talks[rows] = (draw(_TALK, rows) < d.talk_prob[week]) & rules.round_not_lost_to_venue(
+            draw(_VENUE, rows), cfg.talks.moscow_share)
+
+    perceive(s, cfg, d)
+    troops = s.troops
+
+    # Russia: a strike on the deployed force.
+    strike = np.zeros(n, dtype=bool)
+    escalate = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero((troops > 0) & (s.phase != Phase.ESCALATION))
+    if rows.size:
+        dep = cfg.deployment
+        exposure = rules.force_exposure(s.land_d[rows], s.sea_d[rows], s.air_d[rows],
+                                        dep.exposure_sea, dep.exposure_air, d.posture_mult)
+        p = rules.strike_probability(
+            exposure, s.us_strength[rows], s.flags_d[rows], s.phase[rows] == Phase.SETTLEMENT,
+            rus.strike_propensity, rus.deterrence_us, rus.deterrence_flags,
+            rus.settlement_hostility, rus.force_consent)
+        strike[rows] = draw(_STRIKE, rows) < p
+        hit = rows[strike[rows]]
+        if hit.size:
+            escalate[hit] = rules.strike_escalates(draw(_ESCALATE, hit), rus.escalation_prob)
+
+    # A ceasefire: both sides accept in a round of talks.
+    agreed = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(at_war & talks)
+    if rows.size:
+        p_r = rules.russia_ceasefire_acceptance(
+            rus.accept_intercept, mediation, rus.mediation_weight,
+            rules.gap_penalty(_gap(s, claim, rows), rus.gap_weight), d.resistance,
+            s.threat[rows], rus.threat_weight, rules.stalling_penalty(s.momentum[rows],
+                                                                      rus.stalling),
+            s.weary_r[rows], rus.weariness_weight)
+        p_u = rules.ukraine_ceasefire_acceptance(ukr.accept_intercept, s.credibility[rows],
+                                                 ukr.guarantee_weight, s.weary_u[rows],
+                                                 ukr.weariness_weight)
+        agreed[rows] = rules.ceasefire_agreed(True, draw(_ACC_R, rows), p_r, draw(_ACC_U, rows),
+                                              p_u)
+
+    # Terms: Russia accepts or not; a vote is then scheduled (or, with no referendum, signed).
+    settle = np.zeros(n, dtype=bool)
+    terms_accepted = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(offer & talks)
+    if rows.size:
+        p_pass = _pass_probability(s, cfg, d, rows)
+        risk = 1.0 - p_pass if ukr.referendum_required else 0.0 * p_pass
+        gap = _gap(s, claim, rows)
+        p_t = rules.russia_terms_acceptance(
+            rus.terms_intercept, rules.gap_penalty(gap * (not d.recognise_claim), rus.gap_weight),
+            rules.force_resistance(float(d.force_in_terms), False, rus.force_aversion,
+                                   rus.immediate_extra, rus.force_consent),
+            risk, rus.referendum_discount, mediation, rus.mediation_weight, s.weary_r[rows],
+            rus.weariness_weight)
+        terms_accepted[rows] = draw(_TERMS, rows) < p_t
+
+    # Ukraine's voters: the referendum scheduled for this week.
+    vote_held = in_cf & (s.vote_week == week)
+    vote_failed = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(vote_held)
+    if rows.size:
+        passed = draw(_VOTE, rows) < _pass_probability(s, cfg, d, rows)
+        settle[rows] = passed
+        vote_failed[rows] = ~passed
+    if not ukr.referendum_required:
+        settle |= terms_accepted
+
+    # Russia's decision to renew the war, during a ceasefire or after a settlement.
+    collapse = np.zeros(n, dtype=bool)
+    s.violations = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(in_peace)
+    if rows.size:
+        cf_rows = rows[s.phase[rows] == Phase.CEASEFIRE]
+        if cf_rows.size:
+            s.violations[cf_rows] = streams.poisson_from_table(draw(_VIOL, cf_rows),
+                                                               d.poisson_table)
+        tr, us = troops[rows], s.us_strength[rows]
+        presence = rules.deterrent_presence(tr, s.flags_d[rows], us, frc.troops_need,
+                                            frc.flag_weight, frc.us_share)
+        watched = rules.monitoring(tr, s.air_d[rows], us, frc.air_need, frc.us_isr)
+        log_risk = rules.renewal_log_risk(
+            _gap(s, claim, rows), s.momentum_at_start[rows], s.threat[rows],
+            s.failed_vote[rows], presence, s.phase[rows] == Phase.SETTLEMENT, cf.gap_hazard,
+            cf.momentum_hazard, cf.threat_hazard, cf.failed_referendum_hazard, frc.kappa,
+            frc.cost_weight, cf.settlement_factor)
+        viol = rules.violations_factor(s.violations[rows], cf.violation_hazard, watched,
+                                       frc.kappa, frc.monitoring_weight)
+        hazard = rules.collapse_hazard(s.weeks_in_cf[rows], cf.hazard_initial, cf.hazard_floor,
+                                       cf.hazard_decay_weeks, log_risk, viol,
+                                       cf.strategic_feedbacks)
+        collapse[rows] = draw(_RENEW, rows) < hazard
+    return Decisions(talks, strike, escalate, agreed, collapse, settle, vote_held, vote_failed,
+                     terms_accepted)
+
+
+def _pass_probability(s: State, cfg: Config, d: Derived, rows: NDArray[np.int64]) -> NDArray:
+    """The voters' chance of passing the terms on the table, in the given rows."""
+    ukr = cfg.ukraine
+    ceded = _gap(s, cfg.battlefield.claim, rows) * d.recognise_claim
+    return rules.referendum_pass_probability(ukr.referendum_intercept, ceded,
+                                             ukr.referendum_per_pp, s.credibility[rows],
+                                             ukr.guarantee_weight, d.voters_force_factor)
+
+
+def _withdraw_force(s: State, rows: NDArray[np.int64]) -> None:
+    """The whole force goes home (members stay in the coalition)."""
+    s.deployed[rows] = False
+    s.land_d[rows] = s.sea_d[rows] = s.air_d[rows] = 0.0
+    s.flags_d[rows] = 0
+
+
+def _cohesion(s: State, cfg: Config, d: Derived, strike: NDArray[np.bool_], week: int,
+              kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> None:
+    """Strikes and the cost of staying wear resolve down; members below threshold leave."""
+    coa = cfg.coalition
+    rows = np.flatnonzero(strike | (s.flags_d > 0))
+    if not rows.size:
+        return
+    res = s.resolve[rows]
+    hit = np.flatnonzero(strike[rows])
+    if hit.size:
+        u = streams.table(kp_coh[rows[hit]], [week], ic_coh)[:, 0, :]
+        res[hit] = rules.resolve_after_strike(res[hit], u, coa.strike_shock, coa.us_cushion,
+                                              s.us_strength[rows[hit], None])
+    res = rules.resolve_erosion(res, s.deployed[rows], coa.erosion_per_year)
+    s.resolve[rows] = np.where(s.in_coalition[rows], res, s.resolve[rows])
+    leave = s.in_coalition[rows] & ~rules.stays_in(s.resolve[rows], coa.threshold)
+    if not leave.any():
+        return
+    gone = leave & s.deployed[rows]
+    s.land_d[rows] -= (s.land[rows] * gone).sum(axis=1)
+    s.sea_d[rows] -= (s.sea[rows] * gone).sum(axis=1)
+    s.air_d[rows] -= (s.air[rows] * gone).sum(axis=1)
+    s.flags_d[rows] -= gone.sum(axis=1)
+    s.members_in[rows] -= leave.sum(axis=1)
+    if d.pledging:
+        s.pledged[rows] -= (s.pledge[rows] * leave).sum(axis=1)
+    s.in_coalition[rows] &= ~leave
+    s.deployed[rows] &= ~leave
+
+
+def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
+          kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> NDArray[np.int8]:
+    """5. The model applies every decision at once; returns this week's transition causes."""
+    ukr, bf = cfg.ukraine, cfg.battlefield
+    old = s.phase
+    _cohesion(s, cfg, d, dec.strike, week, kp_coh, ic_coh)
+    new, cause = rules.transition(old, dec.agreed, dec.collapse, dec.strike, dec.settle,
+                                  dec.escalate)
+
+    # The referendum: a vote scheduled after Russia accepts terms; a failed vote cools down.
+    scheduled = dec.terms_accepted & ukr.referendum_required
+    s.vote_week[scheduled] = week + ukr.referendum_weeks
+    s.vote_week[dec.vote_held] = -1
+    s.cooldown_until[dec.vote_failed] = week + ukr.referendum_cooldown_weeks
+    s.failed_vote |= dec.vote_failed & (new == Phase.CEASEFIRE)
+
+    rows = np.flatnonzero(rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse))
+    if rows.size:
+        _withdraw_force(s, rows)
+    settled = np.flatnonzero(cause == Cause.SETTLEMENT)
+    if settled.size:
+        if d.recognise_claim:
+            s.in_claim[settled] = bf.claim
+            s.outside[settled] = 0.0
+        if not cfg.terms.force_stays:
+            _withdraw_force(s, settled)
+    ended = np.flatnonzero((new == Phase.WAR) & (old != Phase.WAR))
+    started = np.flatnonzero(cause == Cause.CEASEFIRE_AGREED)
+    for r in (ended, started):
+        if r.size:
+            s.vote_week[r] = -1
+            s.cooldown_until[r] = 0
+            s.failed_vote[r] = False
+    s.momentum_at_start[started] = s.momentum[started]
+
+    war_rows = np.flatnonzero(old == Phase.WAR)
+    if war_rows.size:
+        z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, war_rows), draw(_Z_TERR, war_rows))
+        s.momentum[war_rows] = rules.momentum_update(
+            s.momentum[war_rows], d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
+            z_mom)
+        s.in_claim[war_rows], s.outside[war_rows] = rules.territory_update(
+            s.in_claim[war_rows], s.outside[war_rows], s.momentum[war_rows], bf.claim,
+            bf.slowdown_gap, bf.gains_in_claim, bf.territory_noise, z_terr)
+    at_war = old == Phase.WAR
+    s.weary_r = rules.weariness_update(s.weary_r, at_war, d.russia_growth,
+                                       cfg.ceasefire.weariness_decay)
+    s.weary_u = rules.weariness_update(s.weary_u, at_war, d.ukraine_growth,
+                                       cfg.ceasefire.weariness_decay)
+    s.weeks_in_cf = np.where(cause == Cause.CEASEFIRE_AGREED, 0,
+                             np.where((new == Phase.CEASEFIRE) | (new == Phase.SETTLEMENT),
+                                      s.weeks_in_cf + 1, 0))
+    _tally(s, week, old, new, cause, dec)
+    s.phase = new
+    np.maximum(s.peak_troops, s.troops, out=s.peak_troops)
+    return cause
+
+
+def _tally(s: State, week: int, old: NDArray, new: NDArray, cause: NDArray,
+           dec: Decisions) -> None:
+    t, ev = s.tallies, s.events
+    agreed = cause == Cause.CEASEFIRE_AGREED
+    from_cf = old == Phase.CEASEFIRE
+    to_war = new == Phase.WAR
+    escalated = cause == Cause.ESCALATION
+    collapse = from_cf & to_war
+    breakdown = (old == Phase.SETTLEMENT) & to_war
+    t["n_ceasefires"] += agreed
+    t["n_collapses"] += collapse
+    t["n_breakdowns"] += breakdown
+    t["n_strikes"] += dec.strike
+    t["n_violations"] += s.violations
+    t["n_referendums"] += dec.vote_held
+    t["ceasefire_weeks"] += from_cf
+    t["ceasefire_failures"] += from_cf & (to_war | escalated)
+    s.referendum_passed |= dec.vote_held & (cause == Cause.SETTLEMENT)
+    s.escalation_from = np.where(escalated, old.astype(np.int64), s.escalation_from)
+    if (cause != Cause.NONE).any() or dec.strike.any():
+        _first(ev["week_first_ceasefire"], agreed, week)
+        _first(ev["week_first_collapse"], collapse, week)
+        _first(ev["week_settlement"], cause == Cause.SETTLEMENT, week)
+        _first(ev["week_escalation"], escalated, week)
+        _first(ev["week_first_strike"], dec.strike, week)
+        after_first = ~np.isnan(ev["week_first_ceasefire"]) & ~agreed
+        _first(ev["week_first_failure"], after_first & (collapse | breakdown | escalated), week)
+
+
 def _first(event_week: NDArray[np.float64], happened: NDArray[np.bool_], week: int) -> None:
     """Record ``week`` as the first occurrence where ``happened`` and nothing was recorded yet."""
     event_week[happened & np.isnan(event_week)] = week
 
 
-_WEEKLY = (  # (process, index) columns drawn every week, in this order
-    (streams.TALKS, 0), (streams.TALKS, 1), (streams.ACCEPTANCE, 0), (streams.ACCEPTANCE, 1),
-    (streams.CEASEFIRE, 0), (streams.CEASEFIRE, 1), (streams.STRIKES, 0), (streams.STRIKES, 1),
-    (streams.VIOLATIONS, 0), (streams.BATTLEFIELD, 0), (streams.BATTLEFIELD, 1),
-)
-(_TALK, _VENUE, _ACC_R, _ACC_U, _COLLAPSE, _SETTLE, _STRIKE, _ESCALATE, _VIOL, _Z_MOM,
- _Z_TERR) = range(len(_WEEKLY))
+def record(paths: dict[str, NDArray], week: int, s: State, cfg: Config) -> None:
+    """6. The week's values of the path indicators (the state at the end of the week)."""
+    paths["phase"][week] = s.phase
+    paths["territory"][week] = s.in_claim + s.outside
+    paths["claim_gap"][week] = _gap(s, cfg.battlefield.claim)
+    paths["threat"][week] = s.threat
+    paths["troops_deployed"][week] = s.troops
+    paths["members_remaining"][week] = s.members_in
+    paths["credibility"][week] = s.credibility
+    paths["strikes_cum"][week] = s.tallies["n_strikes"]
+    paths["violations"][week] = s.violations
+    paths["martial_law"][week] = rules.martial_law_in_force(s.phase, s.weeks_in_cf,
+                                                            cfg.ukraine.martial_law_lift_weeks)
 
 
 def run_batch(cfg: Config, replications: NDArray[np.int64],
               path_dtype: type = np.float64) -> BatchResult:
     """Run the given replication indices of a validated config; return raw arrays.
-
-    Member-level totals (troops deployed by domain, troops pledged, members in) are updated only
-    in the rows where a member deploys or withdraws, the way the Mesa members update the model's
-    totals; all troop numbers are whole, so the totals are exact in both engines.
 
     Args:
         cfg: A validated configuration.
@@ -61,266 +475,40 @@ def run_batch(cfg: Config, replications: NDArray[np.int64],
             memory when only their summaries are needed; the state itself is always float64).
     """
     d = Derived.from_config(cfg)
-    dep, rus, ukr, coa, cf = cfg.deployment, cfg.russia, cfg.ukraine, cfg.coalition, cfg.ceasefire
-    bf = cfg.battlefield
     n, weeks = len(replications), d.weeks
     keys = streams.replication_keys(cfg.sim.seed, replications)
-    pc, ic = streams.columns(*zip(*_WEEKLY, strict=True))
+    pc, ic = streams.columns(*zip(*WEEKLY_DRAWS, strict=True))
     kp_week = np.ascontiguousarray(streams.keyed(keys, pc).T)  # (column, replication)
-    ic = ic.tolist()
+    ic_list = ic.tolist()
+    pc_coh, ic_coh = streams.columns([streams.COHESION] * N_SLOTS, _ALL_SLOTS)
+    kp_coh = streams.keyed(keys, pc_coh)
+    week = 0
 
     def draw(col: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
         """This week's uniforms of one column, for the rows that use them."""
-        return streams.at(kp_week[col, rows], week, ic[col])
+        return streams.at(kp_week[col, rows], week, ic_list[col])
 
-    pc_coh, ic_coh = streams.columns([streams.COHESION] * N_SLOTS, _ALL_SLOTS)
-    kp_coh = streams.keyed(keys, pc_coh)
-
-    # --- initial state -------------------------------------------------------------------------
-    pledge = rules.member_pledges(
-        streams.uniforms(keys, streams.PLEDGES, [0], _ALL_SLOTS)[:, 0, :],
-        dep.troops_total, dep.lead_share, dep.pledge_spread,
-    )
-    land, sea, air = rules.domain_split(pledge, dep.land_share, dep.sea_share)
-    resolve = rules.initial_resolve(
-        streams.uniforms(keys, streams.RESOLVE, [0], _ALL_SLOTS)[:, 0, :],
-        coa.uk_resolve, coa.france_resolve, coa.resolve_low, coa.resolve_high,
-    )
-    active = _ALL_SLOTS < d.members
-    in_coalition = np.broadcast_to(active, (n, N_SLOTS)).copy()
-    deployed = np.zeros((n, N_SLOTS), dtype=bool)
-    main_deployed = np.zeros(n, dtype=bool)
-    germany_deployed = np.zeros(n, dtype=bool)
-    not_germany = _ALL_SLOTS != GERMANY
-    us_backing = rules.us_backing_delivered(
-        streams.uniforms(keys, streams.US_BACKING, [0], [0])[:, 0, 0], cfg.us.backing_prob
-    )
-    us_support = d.us_strength * us_backing
-
-    phase = np.full(n, Phase.WAR, dtype=np.int8)
-    weeks_in_cf = np.zeros(n, dtype=np.int64)
-    rounds_held = np.zeros(n, dtype=np.int64)
-    territory = np.full(n, bf.initial_territory)
-    momentum = np.full(n, d.momentum_mean)
-    weary_r = np.zeros(n)
-    weary_u = np.zeros(n)
-    strikes = np.zeros(n, dtype=np.int64)
-    violations_total = np.zeros(n, dtype=np.int64)
-    n_ceasefires = np.zeros(n, dtype=np.int64)
-    n_collapses = np.zeros(n, dtype=np.int64)
-    peak_troops = np.zeros(n)
-    members_in = np.full(n, int(active.sum()), dtype=np.int64)
-    pledged = (pledge * in_coalition).sum(axis=1) if d.pledging else np.zeros(n)
-    land_d, sea_d, air_d = np.zeros(n), np.zeros(n), np.zeros(n)
-    ev = {k: np.full(n, np.nan) for k in (
-        "week_first_ceasefire", "week_first_collapse", "week_settlement", "week_escalation",
-        "week_first_strike", "week_first_failure")}
-
+    s = initial_state(cfg, d, keys)
     # Paths are filled week by week, so they are stored week-major and transposed at the end.
     paths = {k: np.empty((weeks + 1, n), dtype=path_dtype) for k in PATH_INDICATORS}
     paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
-
-    threat = rules.threat_perception(
-        pledged, 0.0, 0.0, rus.threat_base, rus.threat_per_10k_pledged, rus.threat_per_10k_deployed
-    )
-    credibility = rules.guarantee_credibility(
-        pledged, d.us_expected, ukr.credibility_scale, ukr.credibility_floor
-    )
-    _record(paths, 0, phase, territory, threat, np.zeros(n), members_in, credibility, strikes,
-            np.zeros(n, dtype=np.int64))
-
+    record(paths, 0, s, cfg)
     for week in range(1, weeks + 1):
-        # 1. Coalition members decide whether their troops deploy this week.
-        due = rules.deployment_due(d.timing, phase, weeks_in_cf, dep.hold_weeks,
-                                   coa.respect_russian_veto)
-        rows = np.flatnonzero(due & ~main_deployed)
-        if rows.size:
-            newly = in_coalition[rows] & not_germany
-            deployed[rows] |= newly
-            land_d[rows] += (land[rows] * newly).sum(axis=1)
-            sea_d[rows] += (sea[rows] * newly).sum(axis=1)
-            air_d[rows] += (air[rows] * newly).sum(axis=1)
-            main_deployed[rows] = True
-        if d.members > GERMANY:
-            germany = rules.germany_ready(coa.germany_condition, phase, weeks_in_cf,
-                                          coa.germany_hold_weeks)
-            rows = np.flatnonzero(due & germany & ~germany_deployed & in_coalition[:, GERMANY])
-            if rows.size:
-                deployed[rows, GERMANY] = True
-                land_d[rows] += land[rows, GERMANY]
-                sea_d[rows] += sea[rows, GERMANY]
-                air_d[rows] += air[rows, GERMANY]
-                germany_deployed[rows] = True
-        troops = land_d + sea_d + air_d
-
-        # 2. Talks (a round proposed and not lost to the venue); US mediation this week.
-        at_war = phase == Phase.WAR
-        war_rows = np.flatnonzero(at_war)
-        talks = np.zeros(n, dtype=bool)
-        talks[war_rows] = (draw(_TALK, war_rows) < d.talk_prob[week]) & (
-            rules.round_not_lost_to_venue(draw(_VENUE, war_rows), cfg.talks.moscow_share))
-        mediation = d.mediation[week]
-
-        # 3. Russia: threat, strike, acceptance. Rules are evaluated only in the rows where
-        # their result is used (elementwise, so this changes no number).
-        narrative = rules.narrative_threat(
-            (d.timing == "commit_now") & at_war & (troops > 0), rus.narrative_boost
-        )
-        threat = rules.threat_perception(
-            pledged, troops, narrative, rus.threat_base, rus.threat_per_10k_pledged,
-            rus.threat_per_10k_deployed,
-        )
-        strike = np.zeros(n, dtype=bool)
-        exposed = np.flatnonzero((troops > 0) & (phase != Phase.ESCALATION))
-        if exposed.size:
-            exposure = rules.force_exposure(land_d[exposed], sea_d[exposed], air_d[exposed],
-                                            dep.exposure_land, dep.exposure_sea,
-                                            dep.exposure_air, d.posture_mult)
-            deterrence = rules.strike_deterrence(us_support[exposed], members_in[exposed],
-                                                 rus.deterrence_us, rus.deterrence_size)
-            p_strike = rules.strike_probability(
-                exposure, rus.strike_propensity, deterrence,
-                rules.strike_phase_factor(phase[exposed], rus.settlement_hostility),
-            )
-            strike[exposed] = draw(_STRIKE, exposed) < p_strike
-        escalate = np.zeros(n, dtype=bool)
-        struck = np.flatnonzero(strike)
-        if struck.size:
-            escalate[struck] = rules.strike_escalates(draw(_ESCALATE, struck),
-                                                      rus.escalation_prob)
-
-        # 4. Ukraine: credibility of the guarantee, settlement conditions.
-        credibility = rules.guarantee_credibility(
-            pledged, d.us_expected, ukr.credibility_scale, ukr.credibility_floor
-        )
-        possible = rules.settlement_possible(
-            phase, weeks_in_cf, ukr.referendum_required, ukr.martial_law_lift_weeks,
-            ukr.referendum_weeks,
-        )
-
-        # 5. Both sides' acceptance in a round of talks; violations, collapse, settlement.
-        agreed = np.zeros(n, dtype=bool)
-        table_rows = np.flatnonzero(at_war & talks)
-        if table_rows.size:
-            r = table_rows
-            p_russia = rules.russia_acceptance(
-                rus.accept_intercept, mediation, rus.mediation_weight, threat[r],
-                rus.threat_weight, weary_r[r], rus.weariness_weight,
-                rules.concessions(rounds_held[r], rus.concession_per_round),
-                rules.stalling_penalty(momentum[r], rus.stalling), d.immediate_penalty,
-            )
-            p_ukraine = rules.ukraine_acceptance(
-                ukr.accept_intercept, credibility[r], ukr.credibility_weight, ukr.distrust,
-                weary_u[r], ukr.weariness_weight,
-            )
-            agreed[r] = rules.ceasefire_agreed(phase[r], talks[r], draw(_ACC_R, r), p_russia,
-                                               draw(_ACC_U, r), p_ukraine)
-        in_cf = phase == Phase.CEASEFIRE
-        violations = np.zeros(n, dtype=np.int64)
-        collapse = np.zeros(n, dtype=bool)
-        settle = np.zeros(n, dtype=bool)
-        cf_rows = np.flatnonzero(in_cf)
-        if cf_rows.size:
-            violations[cf_rows] = streams.poisson(draw(_VIOL, cf_rows),
-                                                  rules.violation_rate(cf.violation_rate))
-            hazard = rules.collapse_hazard(
-                weeks_in_cf[cf_rows], cf.hazard_initial, cf.hazard_floor, cf.hazard_decay_weeks,
-                rules.force_hazard_multiplier(troops[cf_rows], us_support[cf_rows],
-                                              cf.force_deterrence, cf.us_deterrence_share,
-                                              cf.force_full_troops),
-                threat[cf_rows] - rus.threat_base, cf.threat_hazard, violations[cf_rows],
-                cf.violation_hazard, cf.strategic_feedbacks,
-            )
-            collapse[cf_rows] = draw(_COLLAPSE, cf_rows) < hazard
-            settle[cf_rows] = rules.settles(draw(_SETTLE, cf_rows), possible[cf_rows],
-                                            cf.settle_prob)
-
-        # 6. The model applies the decisions.
-        rows = np.flatnonzero(strike)
-        if rows.size:
-            u_coh = streams.table(kp_coh[rows], [week], ic_coh)[:, 0, :]
-            hit = in_coalition[rows]
-            res = rules.resolve_after_strike(resolve[rows], u_coh, coa.strike_shock,
-                                             coa.us_cushion, us_support[rows, None])
-            resolve[rows] = np.where(hit, res, resolve[rows])
-            leave = hit & ~rules.stays_in(resolve[rows], coa.threshold)
-            gone = leave & deployed[rows]
-            land_d[rows] -= (land[rows] * gone).sum(axis=1)
-            sea_d[rows] -= (sea[rows] * gone).sum(axis=1)
-            air_d[rows] -= (air[rows] * gone).sum(axis=1)
-            members_in[rows] -= leave.sum(axis=1)
-            if d.pledging:
-                pledged[rows] -= (pledge[rows] * leave).sum(axis=1)
-            in_coalition[rows] &= ~leave
-            deployed[rows] &= ~leave
-        new_phase, cause = rules.transition(phase, agreed, collapse, settle, escalate)
-
-        if war_rows.size:
-            z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, war_rows), draw(_Z_TERR, war_rows))
-            momentum[war_rows] = rules.momentum_update(
-                momentum[war_rows], d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
-                z_mom)
-            territory[war_rows] = rules.territory_update(
-                territory[war_rows], momentum[war_rows], bf.territory_noise, z_terr)
-        weary_r = rules.weariness_update(weary_r, at_war, d.russia_growth, cf.weariness_decay)
-        weary_u = rules.weariness_update(weary_u, at_war, d.ukraine_growth, cf.weariness_decay)
-        rounds_held += talks & at_war
-
-        strikes += strike
-        violations_total += violations
-        agreed_now = cause == Cause.CEASEFIRE_AGREED
-        collapse_now = cause == Cause.COLLAPSE
-        n_ceasefires += agreed_now
-        n_collapses += collapse_now
-        if (cause != Cause.NONE).any() or rows.size:
-            _first(ev["week_first_ceasefire"], agreed_now, week)
-            _first(ev["week_first_collapse"], collapse_now, week)
-            _first(ev["week_settlement"], cause == Cause.SETTLEMENT, week)
-            _first(ev["week_escalation"], cause == Cause.ESCALATION, week)
-            _first(ev["week_first_strike"], strike, week)
-            after_first = ~np.isnan(ev["week_first_ceasefire"]) & ~agreed_now
-            _first(ev["week_first_failure"],
-                   after_first & (collapse_now | (cause == Cause.ESCALATION)), week)
-
-        weeks_in_cf = np.where(
-            agreed_now, 0,
-            np.where((new_phase == Phase.CEASEFIRE) | (new_phase == Phase.SETTLEMENT),
-                     weeks_in_cf + 1, 0),
-        )
-        phase = new_phase
-        troops_end = land_d + sea_d + air_d
-        np.maximum(peak_troops, troops_end, out=peak_troops)
-        _record(paths, week, phase, territory, threat, troops_end, members_in, credibility,
-                strikes, violations)
-
-    columns = _columns(ev, weeks, phase, n_ceasefires, n_collapses, strikes, violations_total,
-                       peak_troops, members_in, territory, threat, us_backing)
-    return BatchResult(np.asarray(replications, dtype=np.int64), keys, columns,
+        deploy(s, cfg, d)
+        dec = decide(s, cfg, d, week, draw)
+        apply(s, cfg, d, week, dec, draw, kp_coh, ic_coh)
+        record(paths, week, s, cfg)
+    return BatchResult(np.asarray(replications, dtype=np.int64), keys, _columns(s, cfg, weeks),
                        {k: v.T for k, v in paths.items()})
 
 
-def _record(paths: dict[str, NDArray], week: int, phase: NDArray, territory: NDArray,
-            threat: NDArray, troops: NDArray, members: NDArray, credibility: NDArray,
-            strikes: NDArray, violations: NDArray) -> None:
-    paths["phase"][week] = phase
-    paths["territory"][week] = territory
-    paths["threat"][week] = threat
-    paths["troops_deployed"][week] = troops
-    paths["members_remaining"][week] = members
-    paths["credibility"][week] = credibility
-    paths["strikes_cum"][week] = strikes
-    paths["violations"][week] = violations
-
-
-def _columns(ev: dict[str, NDArray], weeks: int, phase: NDArray, n_ceasefires: NDArray,
-             n_collapses: NDArray, strikes: NDArray, violations: NDArray, peak: NDArray,
-             members: NDArray, territory: NDArray, threat: NDArray,
-             us_backing: NDArray) -> dict[str, NDArray]:
+def _columns(s: State, cfg: Config, weeks: int) -> dict[str, NDArray]:
+    ev = s.events
     start = ev["week_first_ceasefire"]
     failed = ~np.isnan(ev["week_first_failure"])
     end = np.where(failed, ev["week_first_failure"], float(weeks))
     return {
-        "final_phase": phase.astype(np.int8),
+        "final_phase": s.phase.astype(np.int8),
         "week_first_ceasefire": start,
         "week_first_collapse": ev["week_first_collapse"],
         "week_settlement": ev["week_settlement"],
@@ -328,13 +516,13 @@ def _columns(ev: dict[str, NDArray], weeks: int, phase: NDArray, n_ceasefires: N
         "week_first_strike": ev["week_first_strike"],
         "peace_duration": end - start,
         "peace_failed": failed,
-        "n_ceasefires": n_ceasefires,
-        "n_collapses": n_collapses,
-        "n_strikes": strikes,
-        "n_violations": violations,
-        "peak_troops_deployed": peak,
-        "members_remaining": members.astype(np.int64),
-        "final_territory": territory,
-        "final_threat": np.asarray(threat, dtype=np.float64) * np.ones(len(phase)),
-        "us_backing": np.asarray(us_backing, dtype=bool),
+        **{k: v.copy() for k, v in s.tallies.items()},
+        "referendum_passed": s.referendum_passed.copy(),
+        "escalation_from": s.escalation_from.copy(),
+        "peak_troops_deployed": s.peak_troops.copy(),
+        "members_remaining": s.members_in.astype(np.int64),
+        "final_territory": s.in_claim + s.outside,
+        "final_claim_gap": _gap(s, cfg.battlefield.claim),
+        "final_threat": np.asarray(s.threat, dtype=np.float64).copy(),
+        "us_form": s.us_form.astype(np.int64),
     }

@@ -33,7 +33,7 @@ PHASES: tuple[str, ...] = tuple(p.name.lower() for p in Phase)
 DEFAULT_LEVEL = 0.95
 """Default two-sided confidence level of every interval."""
 
-CEASEFIRE_WINDOWS: tuple[int, ...] = (12, 52)
+CEASEFIRE_WINDOWS: tuple[int, ...] = (13, 52)
 """Weeks k for which P(first ceasefire by week k) is reported (plus the horizon)."""
 
 PATH_QUANTILES: tuple[float, float] = (0.05, 0.95)
@@ -61,14 +61,19 @@ REQUIRED_RECORD_COLUMNS: tuple[str, ...] = (
     "week_first_ceasefire",
     "peace_duration",
     "peace_failed",
-    "n_collapses",
+    "ceasefire_weeks",
+    "ceasefire_failures",
+    "escalation_from",
+    "n_referendums",
+    "referendum_passed",
     "n_strikes",
     "members_remaining",
     "final_territory",
+    "final_claim_gap",
 )
 """Columns of ``records`` that :func:`summarise` reads."""
 
-_TABLE_LABEL_WIDTH = 44
+_TABLE_LABEL_WIDTH = 46
 _TABLE_VALUE_WIDTH = 9
 _TABLE_DECIMALS = 3
 _COUNT_SUFFIX = "(count)"
@@ -438,6 +443,38 @@ def _interval_dict(
     return {key: _json_float(p), "lo": _json_float(lo), "hi": _json_float(hi)}
 
 
+def rate_interval(
+    events: ArrayLike, exposure: ArrayLike, level: float = DEFAULT_LEVEL, per: float = 100.0
+) -> tuple[float, float, float]:
+    """An event rate per ``per`` units of exposure, with a delta-method interval.
+
+    The rate is ``sum(events) / sum(exposure)``; its variance treats each replication as an
+    independent cluster (``sum((e_i - r w_i)^2) / W^2``), so several events in one replication are
+    not taken as independent. With no exposure all three are NaN; with no events the upper bound
+    is the rule-of-three bound ``3 / W`` (one-sided 95%).
+
+    Args:
+        events: Events per replication.
+        exposure: Time at risk per replication (e.g. ceasefire-weeks).
+        level: Two-sided confidence level.
+        per: Units of exposure the rate is expressed per.
+
+    Returns:
+        ``(rate, lo, hi)`` per ``per`` units.
+    """
+    z = _z(level)
+    e = np.asarray(events, dtype=np.float64).ravel()
+    w = np.asarray(exposure, dtype=np.float64).ravel()
+    total = float(w.sum())
+    if total <= 0:
+        return math.nan, math.nan, math.nan
+    rate = float(e.sum()) / total
+    if e.sum() == 0:
+        return 0.0, 0.0, per * 3.0 / total
+    se = math.sqrt(float(np.sum((e - rate * w) ** 2))) / total
+    return per * rate, per * max(rate - z * se, 0.0), per * (rate + z * se)
+
+
 def summarise(
     records: pd.DataFrame,
     weeks: int,
@@ -456,22 +493,22 @@ def summarise(
         level: Confidence level of all intervals.
 
     Returns:
-        Nested dict with keys ``scenario``, ``replications``, ``seed``,
-        ``weeks``, ``level``; ``outcomes`` ({outcome: {p, lo, hi}} for all
-        four outcomes); ``ceasefire_within`` ({"12"|"52"|str(weeks): {p, lo,
-        hi}} -- P(first ceasefire in week <= k) over all replications, for
-        the windows not beyond the horizon, plus the horizon itself);
-        ``median_week_first_ceasefire`` (among replications with a ceasefire;
-        None if none) and ``n_with_ceasefire``; ``collapse_after_ceasefire``
-        ({p, lo, hi} = P(n_collapses >= 1 | a ceasefire happened));
-        ``peace_duration`` ({median_weeks, n_spells, n_failed}: Kaplan-Meier
-        median of the first peace spell, None if not reached); ``strikes``,
-        ``members_remaining``, ``final_territory`` ({mean, lo, hi}).
-        NaN values are written as None; all numbers are plain Python types.
+        Nested dict with keys ``scenario``, ``replications``, ``seed``, ``weeks``, ``level``;
+        ``outcomes`` ({outcome: {p, lo, hi}} for the four end-of-horizon outcomes);
+        ``war_or_escalation`` ({p, lo, hi}: the replications that end at war or in a direct
+        clash); ``ceasefire_within`` ({"12"|"52"|str(weeks): {p, lo, hi}}: P(first ceasefire in
+        week <= k)); ``median_week_first_ceasefire`` (among replications with a ceasefire) and
+        ``n_with_ceasefire``; ``collapse_hazard`` ({rate, lo, hi, failures, weeks}: ceasefire
+        failures — collapses, strikes ending a ceasefire, escalations — per 100 weeks spent in a
+        ceasefire, the measure adjusted for time at risk); ``escalation_from`` ({phase: {p, lo,
+        hi}}: P(escalation that started in that phase)); ``referendum`` ({held, passed}:
+        P(at least one vote), P(a vote passed)); ``peace_duration`` ({median_weeks, n_spells,
+        n_failed}: Kaplan-Meier median of the first peace); ``strikes``, ``members_remaining``,
+        ``final_territory``, ``final_claim_gap`` ({mean, lo, hi}). NaN values are written as
+        None; all numbers are plain Python types.
 
     Raises:
-        ValueError: If required columns are missing or an outcome label is
-            unknown.
+        ValueError: If required columns are missing or an outcome label is unknown.
     """
     missing = [c for c in REQUIRED_RECORD_COLUMNS if c not in records.columns]
     if missing:
@@ -481,24 +518,18 @@ def summarise(
         raise ValueError(f"unknown outcome labels: {unknown}")
 
     n = len(records)
-    outcomes = {
-        name: _interval_dict(
-            *wilson_interval(int((records["outcome"] == name).sum()), n, level)
-        )
-        for name in OUTCOMES
-    }
 
+    def prop(mask: Any) -> dict[str, float | None]:
+        return _interval_dict(*wilson_interval(int(np.asarray(mask).sum()), n, level))
+
+    outcomes = {name: prop(records["outcome"] == name) for name in OUTCOMES}
     first_cf = records["week_first_ceasefire"].astype(np.float64)
     windows = sorted({k for k in CEASEFIRE_WINDOWS if k <= weeks} | {weeks})
-    ceasefire_within = {
-        str(k): _interval_dict(*wilson_interval(int(first_cf.le(k).sum()), n, level))
-        for k in windows
-    }
+    ceasefire_within = {str(k): prop(first_cf.le(k)) for k in windows}
 
     has_cf = first_cf.notna().to_numpy()
     n_cf = int(has_cf.sum())
     median_first = float(np.median(first_cf[has_cf])) if n_cf else math.nan
-    collapsed = int((records["n_collapses"].to_numpy()[has_cf] >= 1).sum())
 
     spells = records.loc[has_cf, ["peace_duration", "peace_failed"]]
     km = kaplan_meier(
@@ -507,7 +538,8 @@ def summarise(
         weeks,
         level,
     )
-
+    rate, lo, hi = rate_interval(records["ceasefire_failures"], records["ceasefire_weeks"], level)
+    esc_from = records["escalation_from"].to_numpy()
     return {
         "scenario": str(scenario),
         "replications": int(n),
@@ -515,12 +547,20 @@ def summarise(
         "weeks": int(weeks),
         "level": float(level),
         "outcomes": outcomes,
+        "war_or_escalation": prop(records["outcome"].isin(("war", "escalation"))),
         "ceasefire_within": ceasefire_within,
         "median_week_first_ceasefire": _json_float(median_first),
         "n_with_ceasefire": n_cf,
-        "collapse_after_ceasefire": _interval_dict(
-            *wilson_interval(collapsed, n_cf, level)
-        ),
+        "collapse_hazard": {
+            **_interval_dict(rate, lo, hi, key="rate"),
+            "failures": int(records["ceasefire_failures"].sum()),
+            "weeks": int(records["ceasefire_weeks"].sum()),
+        },
+        "escalation_from": {name: prop(esc_from == code) for code, name in
+                            ((int(Phase.CEASEFIRE), "ceasefire"),
+                             (int(Phase.SETTLEMENT), "settlement"), (int(Phase.WAR), "war"))},
+        "referendum": {"held": prop(records["n_referendums"] > 0),
+                       "passed": prop(records["referendum_passed"].astype(bool))},
         "peace_duration": {
             "median_weeks": _json_float(km_median(km)),
             "n_spells": int(km["events"].sum() + km["censored"].sum()),
@@ -534,6 +574,9 @@ def summarise(
         ),
         "final_territory": _interval_dict(
             *mean_interval(records["final_territory"], level), key="mean"
+        ),
+        "final_claim_gap": _interval_dict(
+            *mean_interval(records["final_claim_gap"], level), key="mean"
         ),
     }
 
@@ -557,56 +600,39 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         summary: Output of :func:`summarise`.
 
     Returns:
-        DataFrame with columns ``quantity, estimate, lo95, hi95`` (the bounds
-        are at the summary's level, 95 % by default; NaN where no interval
-        applies, e.g. medians and counts).
+        DataFrame with columns ``quantity, estimate, lo95, hi95`` (the bounds are at the
+        summary's level, 95 % by default; NaN where no interval applies, e.g. medians and
+        counts).
     """
     rows: list[tuple[str, float, float, float]] = []
 
     def add(label: str, entry: Mapping[str, Any], key: str = "p") -> None:
-        rows.append(
-            (
-                label,
-                _nan_if_none(entry[key]),
-                _nan_if_none(entry["lo"]),
-                _nan_if_none(entry["hi"]),
-            )
-        )
+        rows.append((label, _nan_if_none(entry[key]), _nan_if_none(entry["lo"]),
+                     _nan_if_none(entry["hi"])))
+
+    def value(label: str, x: Any) -> None:
+        rows.append((label, _nan_if_none(x), math.nan, math.nan))
 
     for name in OUTCOMES:
         add(f"P({name})", summary["outcomes"][name])
+    add("P(war or escalation)", summary["war_or_escalation"])
     for k, entry in summary["ceasefire_within"].items():
         add(f"P(first ceasefire by week {k})", entry)
-    rows.append(
-        (
-            "replications with a ceasefire (count)",
-            float(summary["n_with_ceasefire"]),
-            math.nan,
-            math.nan,
-        )
-    )
-    rows.append(
-        (
-            "median week of first ceasefire (if any)",
-            _nan_if_none(summary["median_week_first_ceasefire"]),
-            math.nan,
-            math.nan,
-        )
-    )
-    add("P(collapse | ceasefire)", summary["collapse_after_ceasefire"])
+    value("replications with a ceasefire (count)", summary["n_with_ceasefire"])
+    value("median week of first ceasefire (if any)", summary["median_week_first_ceasefire"])
+    add("ceasefire failures per 100 ceasefire-weeks", summary["collapse_hazard"], key="rate")
     peace = summary.get("peace_duration")
     if peace is not None:
-        rows.append(
-            (
-                "median peace duration (weeks, KM)",
-                _nan_if_none(peace["median_weeks"]),
-                math.nan,
-                math.nan,
-            )
-        )
+        value("median peace duration (weeks, KM)", peace["median_weeks"])
+    for phase, entry in summary["escalation_from"].items():
+        if phase != "war" or (entry["p"] or 0) > 0:
+            add(f"P(escalation from a {phase})", entry)
+    add("P(referendum held)", summary["referendum"]["held"])
+    add("P(referendum passed)", summary["referendum"]["passed"])
     add("mean strikes on coalition", summary["strikes"], key="mean")
     add("mean coalition members remaining", summary["members_remaining"], key="mean")
     add("mean final Russian-held territory", summary["final_territory"], key="mean")
+    add("mean final claim gap (share of Ukraine)", summary["final_claim_gap"], key="mean")
     return pd.DataFrame(rows, columns=["quantity", "estimate", "lo95", "hi95"])
 
 

@@ -1,12 +1,14 @@
 """``CeasefireModel``: the article's actors as a Mesa model with a weekly step.
 
 Source: one news article (``seeds/article.txt``) on Putin's rejection of a post-ceasefire Western
-"reassurance force". The phases, actors and rules follow ``DESIGN.md`` §2; each rule lives in
-:mod:`sim.rules` with its quote IDs.
+"reassurance force". The phases, actors and rules are described in ``docs/ODD.md``; each rule lives
+in :mod:`sim.rules` with its quotes and their roles.
 
-One step is one week: the coalition members decide whether to deploy, the actors decide from the
-state at the start of the week, then the model applies every decision at once (strikes and
-cohesion, phase transitions, battlefield, weariness) and records the week.
+One step is one week, in the same named sub-steps as the batched engine (:mod:`sim.batched`): the
+coalition members deploy, the actors decide from the state at the start of the week (talks, a
+strike, a ceasefire, terms, a vote, renewed war), then the model applies every decision at once
+(cohesion, phase transitions, the force's withdrawal, the battlefield, weariness) and records the
+week.
 """
 
 from __future__ import annotations
@@ -19,18 +21,18 @@ from mesa.agentset import AgentSet
 
 from sim import rules, streams
 from sim.agents import CoalitionMember, Russia, Ukraine, UnitedStates
+from sim.batched import EVENTS, TALLIES, WEEKLY_DRAWS
 from sim.config import Config, from_flat
 from sim.derived import N_SLOTS, Derived
 from sim.rules import Cause, Phase
 
 _SLOTS = np.arange(N_SLOTS)
-_PROCESS_WIDTHS = (  # (process, number of indices) drawn each week
-    (streams.TALKS, 2), (streams.ACCEPTANCE, 2), (streams.CEASEFIRE, 2), (streams.STRIKES, 2),
-    (streams.US_BACKING, 1), (streams.BATTLEFIELD, 2),
-    (streams.VIOLATIONS, 1),
-)
-_COLUMNS = streams.columns(*zip(*[(p, i) for p, n in _PROCESS_WIDTHS for i in range(n)],
-                                strict=True))
+_WEEKLY = WEEKLY_DRAWS  # the same (process, index) columns as the batched engine
+_COLUMNS = streams.columns(*zip(*_WEEKLY, strict=True))
+(_TALK, _VENUE, _ACC_R, _ACC_U, _VIOL, _Z_MOM, _Z_TERR) = (
+    _WEEKLY.index(c) for c in ((streams.TALKS, 0), (streams.TALKS, 1), (streams.ACCEPTANCE, 0),
+                               (streams.ACCEPTANCE, 1), (streams.VIOLATIONS, 0),
+                               (streams.BATTLEFIELD, 0), (streams.BATTLEFIELD, 1)))
 
 
 def phase_of(model: CeasefireModel) -> int:
@@ -40,7 +42,12 @@ def phase_of(model: CeasefireModel) -> int:
 
 def territory_of(model: CeasefireModel) -> float:
     """Reporter: Russian-held share of Ukraine."""
-    return model.territory
+    return model.in_claim + model.outside
+
+
+def claim_gap_of(model: CeasefireModel) -> float:
+    """Reporter: the part of Russia's claim it does not hold."""
+    return model.claim_gap()
 
 
 def threat_of(model: CeasefireModel) -> float:
@@ -65,7 +72,7 @@ def credibility_of(model: CeasefireModel) -> float:
 
 def strikes_of(model: CeasefireModel) -> int:
     """Reporter: cumulative strikes on the force."""
-    return model.strikes
+    return model.tallies["n_strikes"]
 
 
 def violations_of(model: CeasefireModel) -> int:
@@ -73,10 +80,17 @@ def violations_of(model: CeasefireModel) -> int:
     return model.violations
 
 
+def martial_law_of(model: CeasefireModel) -> bool:
+    """Reporter: whether martial law is in force."""
+    return bool(rules.martial_law_in_force(model.phase, model.weeks_in_cf,
+                                           model.cfg.ukraine.martial_law_lift_weeks))
+
+
 REPORTERS = {
-    "phase": phase_of, "territory": territory_of, "threat": threat_of,
+    "phase": phase_of, "territory": territory_of, "claim_gap": claim_gap_of, "threat": threat_of,
     "troops_deployed": troops_of, "members_remaining": members_of,
     "credibility": credibility_of, "strikes_cum": strikes_of, "violations": violations_of,
+    "martial_law": martial_law_of,
 }
 
 
@@ -123,56 +137,55 @@ class CeasefireModel(mesa.Model):
 
         self.week = 0
         self.phase = int(Phase.WAR)
-        self.weeks_in_ceasefire = 0
-        self.territory = self.cfg.battlefield.initial_territory
+        self.weeks_in_cf = 0
+        self.in_claim, self.outside = self.derived.initial_claim_state(self.cfg)
         self.momentum = self.derived.momentum_mean
-        self.strikes = 0
+        self.momentum_at_start = 0.0
+        self.vote_week = -1
+        self.cooldown_until = 0
+        self.failed_vote = False
         self.violations = 0
-        self.violations_total = 0
-        self.n_ceasefires = 0
-        self.n_collapses = 0
+        self.referendum_passed = False
+        self.escalation_from = -1
         self.peak_troops = 0.0
+        self.tallies = dict.fromkeys(TALLIES, 0)
+        self.events: dict[str, float] = dict.fromkeys(EVENTS, np.nan)
         self.transitions: list[dict[str, Any]] = []
-        self.first_strike_week: int | None = None
-        self.first_failure_week: int | None = None
+        if self.cfg.sim.start_in_ceasefire:  # a controlled spell: a ceasefire agreed at week 0
+            self.phase = int(Phase.CEASEFIRE)
+            self.momentum_at_start = self.momentum
+            self.tallies["n_ceasefires"] = 1
+            self.events["week_first_ceasefire"] = 0.0
 
         self.us = UnitedStates(self)
         self.russia = Russia(self)
         self.ukraine = Ukraine(self)
         self._add_members()
-
-        pledged = self.pledged()
-        self.russia.perceive(pledged, 0.0)
-        self.ukraine.assess(pledged)
+        self.russia.perceive(0.0)
+        self.ukraine.assess(self.pledged())
         self.datacollector = WeeklyCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------------------------
 
-    def _pregenerate(self) -> dict[int, list]:
-        """This replication's draws for every process and week: the same numbers the batched
-        engine draws week by week, computed here in one vectorised call."""
+    def _pregenerate(self) -> list[list[float]]:
+        """This replication's weekly uniforms (week × column): the same numbers the batched
+        engine draws week by week, computed here in one vectorised call. The battlefield columns
+        are turned into standard normals here, on contiguous arrays as in the batched engine."""
         pc, ic = _COLUMNS
         u = streams.table(streams.keyed(self.key, pc), np.arange(self.weeks + 1), ic)[0]
-        draws, start = {}, 0
-        for process, width in _PROCESS_WIDTHS:
-            block = u[:, start:start + width]
-            start += width
-            if process == streams.BATTLEFIELD:
-                z_mom, z_terr = streams.normal_pair(np.ascontiguousarray(block[:, 0]),
-                                                    np.ascontiguousarray(block[:, 1]))
-                block = np.stack([z_mom, z_terr], axis=-1)
-            elif process == streams.VIOLATIONS:
-                block = streams.poisson(block, rules.violation_rate(
-                    self.cfg.ceasefire.violation_rate))
-            draws[process] = block.tolist()
-        return draws
+        z_mom, z_terr = streams.normal_pair(np.ascontiguousarray(u[:, _Z_MOM]),
+                                            np.ascontiguousarray(u[:, _Z_TERR]))
+        u[:, _Z_MOM], u[:, _Z_TERR] = z_mom, z_terr
+        return u.tolist()
 
     def draw(self, process: int, week: int, index: int) -> float:
-        """The uniform (or pre-transformed number) of ``process`` at ``week`` and ``index``."""
+        """The uniform of ``process`` at ``week`` and ``index``."""
         if process == streams.COHESION:  # drawn only in weeks with a strike
             return self.cohesion_draws(week)[index]
-        return self._draws[process][week][index]
+        if process == streams.US_FORM:
+            return float(streams.uniforms(self.key, process, [week], [index])[0, 0, 0])
+        return self._draws[week][_WEEKLY.index((process, index))]
 
     def cohesion_draws(self, week: int) -> list[float]:
         """The members' cohesion uniforms of ``week`` (all slots), computed once when needed."""
@@ -185,7 +198,7 @@ class CeasefireModel(mesa.Model):
         dep, coa = self.cfg.deployment, self.cfg.coalition
         pledge = rules.member_pledges(
             streams.uniforms(self.key, streams.PLEDGES, [0], _SLOTS)[0, 0],
-            dep.troops_total, dep.lead_share, dep.pledge_spread)
+            dep.troops_total, dep.lead_share, dep.germany_share, dep.pledge_spread)
         land, sea, air = rules.domain_split(pledge, dep.land_share, dep.sea_share)
         resolve = rules.initial_resolve(
             streams.uniforms(self.key, streams.RESOLVE, [0], _SLOTS)[0, 0],
@@ -194,21 +207,18 @@ class CeasefireModel(mesa.Model):
             CoalitionMember(self, slot, float(pledge[slot]), float(land[slot]), float(sea[slot]),
                             float(air[slot]), float(resolve[slot]))
         self.members = self.agents_by_type.get(CoalitionMember, AgentSet([], random=self.random))
-        self._init_totals()
+        self._members_in = len(self.members)
+        self._pledged = sum(a.pledge for a in self.members) if self.derived.pledging else 0.0
+        self._deployed = [0.0, 0.0, 0.0]
+        self._flags = 0
 
     # --- aggregates over the member agents ------------------------------------------------------
     # Totals are kept up to date by the members themselves (on_deploy / on_withdraw) rather than
     # summed over the AgentSet every week; all troop numbers are whole, so the totals are exact.
 
-    def _init_totals(self) -> None:
-        self._members_in = len(self.members)
-        self._pledged = sum(a.pledge for a in self.members) if self.derived.pledging else 0.0
-        self._deployed = [0.0, 0.0, 0.0]
-        self._undeployed = len(self.members)  # members in the coalition not yet deployed
-
     def on_deploy(self, member: CoalitionMember) -> None:
         """A member has deployed its troops."""
-        self._undeployed -= 1
+        self._flags += 1
         self._deployed[0] += member.land
         self._deployed[1] += member.sea
         self._deployed[2] += member.air
@@ -216,14 +226,20 @@ class CeasefireModel(mesa.Model):
     def on_withdraw(self, member: CoalitionMember) -> None:
         """A member leaves the coalition (and takes its troops home)."""
         self._members_in -= 1
-        if not member.deployed:
-            self._undeployed -= 1
         if self.derived.pledging:
             self._pledged -= member.pledge
         if member.deployed:
+            self._flags -= 1
             self._deployed[0] -= member.land
             self._deployed[1] -= member.sea
             self._deployed[2] -= member.air
+
+    def withdraw_force(self) -> None:
+        """The whole force goes home; the members stay in the coalition."""
+        for member in self.members:
+            member.deployed = False
+        self._deployed = [0.0, 0.0, 0.0]
+        self._flags = 0
 
     def members_in(self) -> int:
         """Members still in the coalition."""
@@ -233,153 +249,196 @@ class CeasefireModel(mesa.Model):
         """Troops pledged by members still in (none when no force is planned)."""
         return self._pledged
 
-    def deployed_by_domain(self) -> tuple[float, float, float]:
-        """Land, sea and air troops deployed."""
-        land, sea, air = self._deployed
-        return land, sea, air
-
     def troops_deployed(self) -> float:
         """Troops deployed."""
         land, sea, air = self._deployed
         return land + sea + air
+
+    def claim_gap(self) -> float:
+        """The part of Russia's claim it does not hold."""
+        return float(rules.claim_gap(self.in_claim, self.cfg.battlefield.claim))
 
     # --- the weekly step ------------------------------------------------------------------------
 
     def step(self) -> None:
         """One week: members deploy, actors decide, the model applies, data is collected."""
         self.week += 1
-        week, cfg, phase = self.week, self.cfg, self.phase
-        dep, coa = cfg.deployment, cfg.coalition
-
-        due = bool(rules.deployment_due(self.derived.timing, phase, self.weeks_in_ceasefire,
-                                        dep.hold_weeks, coa.respect_russian_veto))
-        germany = bool(rules.germany_ready(coa.germany_condition, phase, self.weeks_in_ceasefire,
-                                           coa.germany_hold_weeks))
-        if due and self._undeployed:
-            self.members.do("decide_deployment", due, germany)
-
-        pledged = self.pledged()
-        land, sea, air = self.deployed_by_domain()
-        troops = land + sea + air
-        talks = self._round_of_talks()
-        self.us.decide()
-        self.russia.perceive(pledged, troops)
-        self.russia.decide(troops, land, sea, air, self.members_in(), self.us.mediation,
-                           self.us.support, talks)
-        self.ukraine.assess(pledged)
-        self.ukraine.decide(talks)
-        self._apply(troops, talks)
+        self._deploy()
+        self._decide()
+        self._apply()
         self.datacollector.collect(self)
-        if week >= self.weeks:
+        if self.week >= self.weeks:
             self.running = False
 
-    def _round_of_talks(self) -> bool:
-        """Whether a round of talks is held this week (proposed, and not lost to the venue)."""
-        u_talk = self._draws[streams.TALKS][self.week]
-        return bool(u_talk[0] < self.derived.talk_prob[self.week]) and bool(
-            rules.round_not_lost_to_venue(u_talk[1], self.cfg.talks.moscow_share))
+    def _deploy(self) -> None:
+        cfg, dep, coa = self.cfg, self.cfg.deployment, self.cfg.coalition
+        due = bool(rules.deployment_due(self.derived.timing, self.phase, self.weeks_in_cf,
+                                        dep.hold_weeks, coa.respect_russian_veto,
+                                        cfg.terms.force_stays))
+        if due and self._flags < self._members_in:
+            germany = bool(rules.germany_ready(coa.germany_condition, self.phase,
+                                               self.weeks_in_cf, coa.germany_hold_weeks))
+            self.members.do("decide_deployment", germany)
 
-    def _apply(self, troops: float, talks: bool) -> None:
-        week, cfg, phase = self.week, self.cfg, self.phase
-        cf, russia = cfg.ceasefire, self.russia
-
-        agreed = collapse = settle = False
+    def _decide(self) -> None:
+        week, ukr, phase = self.week, self.cfg.ukraine, self.phase
+        d, russia, ukraine = self.derived, self.russia, self.ukraine
+        offer = bool(rules.terms_on_offer(phase, self.weeks_in_cf, self.vote_week >= 0,
+                                          week >= self.cooldown_until, ukr.referendum_required,
+                                          ukr.martial_law_lift_weeks))
+        talks = False
+        if phase == Phase.WAR or offer:
+            u = self._draws[week]
+            talks = bool(u[_TALK] < d.talk_prob[week]) and bool(
+                rules.round_not_lost_to_venue(u[_VENUE], self.cfg.talks.moscow_share))
+        self.us.decide()
+        land, sea, air = self._deployed
+        troops = land + sea + air
+        russia.perceive(troops)
+        ukraine.assess(self._pledged)
+        russia.strike = russia.escalate = False
+        if troops > 0 and phase != Phase.ESCALATION:
+            russia.decide_strike(land, sea, air, self._flags, self.us.strength)
+        self.agreed = False
+        if phase == Phase.WAR and talks:
+            u = self._draws[week]
+            self.agreed = bool(rules.ceasefire_agreed(
+                True, u[_ACC_R], russia.ceasefire_acceptance(self.us.mediation), u[_ACC_U],
+                ukraine.ceasefire_acceptance()))
+        russia.terms_accepted = False
+        if offer and talks:
+            russia.decide_terms(self.us.mediation, ukraine.pass_probability())
+        self.vote_held = phase == Phase.CEASEFIRE and self.vote_week == week
+        self.settle = self.vote_failed = False
+        if self.vote_held:
+            self.settle = ukraine.vote()
+            self.vote_failed = not self.settle
+        if not ukr.referendum_required:
+            self.settle = self.settle or russia.terms_accepted
         self.violations = 0
-        if talks and phase == Phase.WAR:
-            u_acc = self._draws[streams.ACCEPTANCE][week]
-            agreed = bool(rules.ceasefire_agreed(phase, talks, u_acc[0], russia.p_accept,
-                                                 u_acc[1], self.ukraine.p_accept))
-        elif phase == Phase.CEASEFIRE:
-            self.violations = self._draws[streams.VIOLATIONS][week][0]
-            hazard = rules.collapse_hazard(
-                self.weeks_in_ceasefire, cf.hazard_initial, cf.hazard_floor,
-                cf.hazard_decay_weeks,
-                rules.force_hazard_multiplier(troops, self.us.support, cf.force_deterrence,
-                                              cf.us_deterrence_share, cf.force_full_troops),
-                russia.threat - cfg.russia.threat_base, cf.threat_hazard, self.violations,
-                cf.violation_hazard, cf.strategic_feedbacks,
-            )
-            u_cf = self._draws[streams.CEASEFIRE][week]
-            collapse = bool(u_cf[0] < hazard)
-            settle = bool(rules.settles(u_cf[1], self.ukraine.settlement_possible,
-                                        cf.settle_prob))
+        russia.renews_war = False
+        if phase in (Phase.CEASEFIRE, Phase.SETTLEMENT):
+            if phase == Phase.CEASEFIRE:
+                self.violations = int(streams.poisson_from_table(
+                    self._draws[week][_VIOL], d.poisson_table))
+            russia.decide_renewal(troops, air, self._flags, self.us.strength, self.violations)
 
-        if russia.strike:
-            self.members.do("absorb_strike", self.us.support)
-        new_phase, cause = phase, int(Cause.NONE)
-        if agreed or collapse or settle or russia.escalate:
-            new, why = rules.transition(phase, agreed, collapse, settle, russia.escalate)
-            new_phase, cause = int(new), int(why)
+    def _apply(self) -> None:
+        week, cfg, old = self.week, self.cfg, self.phase
+        ukr, bf, d, russia = cfg.ukraine, cfg.battlefield, self.derived, self.russia
+        strike = russia.strike
+        if strike or self._flags > 0:
+            u = self.cohesion_draws(week) if strike else None
+            for member in list(self.members):
+                if member.in_coalition:
+                    member.wear(strike, u[member.slot] if strike else 0.0, self.us.strength)
+        new, cause = int(Phase(old)), int(Cause.NONE)
+        if self.agreed or russia.renews_war or strike or self.settle or russia.escalate:
+            n, c = rules.transition(old, self.agreed, russia.renews_war, strike, self.settle,
+                                    russia.escalate)
+            new, cause = int(n), int(c)
 
-        at_war = phase == Phase.WAR
-        if at_war:
-            z = self._draws[streams.BATTLEFIELD][week]
-            bf = cfg.battlefield
-            self.momentum = float(rules.momentum_update(
-                self.momentum, self.derived.momentum_mean, bf.momentum_persistence,
-                bf.momentum_sd, z[0]))
-            self.territory = float(rules.territory_update(self.territory, self.momentum,
-                                                          bf.territory_noise, z[1]))
-        russia.adapt(at_war, talks)
-        self.ukraine.adapt(at_war)
-
-        self.strikes += russia.strike
-        if russia.strike and self.first_strike_week is None:
-            self.first_strike_week = week
-        self.violations_total += self.violations
-        if cause != Cause.NONE:
-            self._log(phase, new_phase, cause)
-        if self.n_ceasefires and cause in (Cause.COLLAPSE, Cause.ESCALATION) \
-                and self.first_failure_week is None:
-            self.first_failure_week = week
-        self.n_ceasefires += cause == Cause.CEASEFIRE_AGREED
-        self.n_collapses += cause == Cause.COLLAPSE
+        if russia.terms_accepted and ukr.referendum_required:
+            self.vote_week = week + ukr.referendum_weeks
+        if self.vote_held:
+            self.vote_week = -1
+        if self.vote_failed:
+            self.cooldown_until = week + ukr.referendum_cooldown_weeks
+            self.failed_vote = self.failed_vote or new == Phase.CEASEFIRE
+        if rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse):
+            self.withdraw_force()
+        if cause == Cause.SETTLEMENT:
+            if d.recognise_claim:
+                self.in_claim, self.outside = bf.claim, 0.0
+            if not cfg.terms.force_stays:
+                self.withdraw_force()
+        if (new == Phase.WAR and old != Phase.WAR) or cause == Cause.CEASEFIRE_AGREED:
+            self.vote_week, self.cooldown_until, self.failed_vote = -1, 0, False
         if cause == Cause.CEASEFIRE_AGREED:
-            self.weeks_in_ceasefire = 0
-        elif new_phase in (Phase.CEASEFIRE, Phase.SETTLEMENT):
-            self.weeks_in_ceasefire += 1
+            self.momentum_at_start = self.momentum
+
+        at_war = old == Phase.WAR
+        if at_war:
+            z = self._draws[week]  # the battlefield columns hold standard normals
+            self.momentum = float(rules.momentum_update(
+                self.momentum, d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
+                z[_Z_MOM]))
+            inside, outside = rules.territory_update(
+                self.in_claim, self.outside, self.momentum, bf.claim, bf.slowdown_gap,
+                bf.gains_in_claim, bf.territory_noise, z[_Z_TERR])
+            self.in_claim, self.outside = float(inside), float(outside)
+        russia.adapt(at_war)
+        self.ukraine.adapt(at_war)
+        if cause == Cause.CEASEFIRE_AGREED:
+            self.weeks_in_cf = 0
+        elif new in (Phase.CEASEFIRE, Phase.SETTLEMENT):
+            self.weeks_in_cf += 1
         else:
-            self.weeks_in_ceasefire = 0
-        self.phase = new_phase
+            self.weeks_in_cf = 0
+        self._tally(old, new, cause, strike)
+        self.phase = new
         self.peak_troops = max(self.peak_troops, self.troops_deployed())
 
-    def _log(self, old: int, new: int, cause: int) -> None:
-        self.transitions.append({
-            "week": self.week, "from": Phase(old).name.lower(), "to": Phase(new).name.lower(),
-            "cause": Cause(cause).name.lower(),
-        })
+    def _tally(self, old: int, new: int, cause: int, strike: bool) -> None:
+        t, ev, week = self.tallies, self.events, self.week
+        agreed = cause == Cause.CEASEFIRE_AGREED
+        from_cf = old == Phase.CEASEFIRE
+        to_war = new == Phase.WAR
+        escalated = cause == Cause.ESCALATION
+        collapse = from_cf and to_war
+        breakdown = old == Phase.SETTLEMENT and to_war
+        t["n_ceasefires"] += agreed
+        t["n_collapses"] += collapse
+        t["n_breakdowns"] += breakdown
+        t["n_strikes"] += strike
+        t["n_violations"] += self.violations
+        t["n_referendums"] += self.vote_held
+        t["ceasefire_weeks"] += from_cf
+        t["ceasefire_failures"] += from_cf and (to_war or escalated)
+        self.referendum_passed |= self.vote_held and cause == Cause.SETTLEMENT
+        if escalated:
+            self.escalation_from = old
+        for name, happened in (("week_first_ceasefire", agreed),
+                               ("week_first_collapse", collapse),
+                               ("week_settlement", cause == Cause.SETTLEMENT),
+                               ("week_escalation", escalated), ("week_first_strike", strike)):
+            if happened and np.isnan(ev[name]):
+                ev[name] = float(week)
+        if (not np.isnan(ev["week_first_ceasefire"]) and not agreed
+                and (collapse or breakdown or escalated) and np.isnan(ev["week_first_failure"])):
+            ev["week_first_failure"] = float(week)
+        if cause != Cause.NONE:
+            self.transitions.append({
+                "week": week, "from": Phase(old).name.lower(), "to": Phase(new).name.lower(),
+                "cause": Cause(cause).name.lower(),
+            })
 
     # --- results --------------------------------------------------------------------------------
 
-    def first_week(self, cause: Cause) -> float:
-        """Week of the first transition with ``cause`` (NaN if none)."""
-        name = cause.name.lower()
-        return next((float(t["week"]) for t in self.transitions if t["cause"] == name), np.nan)
-
     def record(self) -> dict[str, Any]:
         """This replication's outcome record (same fields as the batched engine's columns)."""
-        start = self.first_week(Cause.CEASEFIRE_AGREED)
-        failed = self.first_failure_week is not None
-        end = float(self.first_failure_week) if failed else float(self.weeks)
+        ev = self.events
+        start = ev["week_first_ceasefire"]
+        failed = not np.isnan(ev["week_first_failure"])
+        end = ev["week_first_failure"] if failed else float(self.weeks)
         return {
             "final_phase": self.phase,
             "week_first_ceasefire": start,
-            "week_first_collapse": self.first_week(Cause.COLLAPSE),
-            "week_settlement": self.first_week(Cause.SETTLEMENT),
-            "week_escalation": self.first_week(Cause.ESCALATION),
-            "week_first_strike": (np.nan if self.first_strike_week is None
-                                  else float(self.first_strike_week)),
+            "week_first_collapse": ev["week_first_collapse"],
+            "week_settlement": ev["week_settlement"],
+            "week_escalation": ev["week_escalation"],
+            "week_first_strike": ev["week_first_strike"],
             "peace_duration": end - start,
             "peace_failed": failed,
-            "n_ceasefires": self.n_ceasefires,
-            "n_collapses": self.n_collapses,
-            "n_strikes": self.strikes,
-            "n_violations": self.violations_total,
+            **self.tallies,
+            "referendum_passed": self.referendum_passed,
+            "escalation_from": self.escalation_from,
             "peak_troops_deployed": self.peak_troops,
             "members_remaining": self.members_in(),
-            "final_territory": self.territory,
+            "final_territory": self.in_claim + self.outside,
+            "final_claim_gap": self.claim_gap(),
             "final_threat": float(self.russia.threat),
-            "us_backing": self.us.backing,
+            "us_form": self.us.form,
         }
 
     def paths(self) -> dict[str, list]:

@@ -1,4 +1,4 @@
-"""The rulebook: rule → actor → parameters (with values) → quotes (with text) → assumption.
+"""The rulebook: rule → actor → parameters (value, provenance) → quotes (role, text) → assumption.
 
 ``ceasefire-sim-rules [scenario=NAME] [key=value ...]`` prints it for a scenario; every run also
 writes it as ``rulebook.md`` next to its results.
@@ -20,31 +20,34 @@ def _param_index(cfg: Config) -> dict[str, tuple[Any, dataclasses.Field]]:
     return {key: (value, f) for key, f, value in iter_params(cfg)}
 
 
+def param_row(key: str, value: Any, f: dataclasses.Field) -> dict[str, Any]:
+    """One parameter: key, value, provenance class and source, plausible range, liveness."""
+    meta = f.metadata
+    return {"key": key, "value": value, "kind": meta["kind"], "source": meta["source"],
+            "quotes": list(meta["quotes"]), "plausible": meta["plausible"],
+            "liveness": meta["liveness"], "doc": meta["doc"]}
+
+
 def rows(cfg: Config | None = None) -> list[dict[str, Any]]:
-    """One dict per rule function: title, actor, function, params, quotes, assumption."""
+    """One dict per rule function: title, actor, function, params, quotes by role, assumption."""
     cfg = cfg if cfg is not None else Config()
     index, quotes = _param_index(cfg), resources.quotes()
     out = []
     for info in RULES.values():
-        params = []
-        for key in info.params:
-            value, f = index[key]
-            params.append({"key": key, "value": value, "provenance": f.metadata["prov"],
-                           "target": f.metadata.get("target")})
         out.append({
             "rule": info.title,
             "actor": info.actor,
             "function": f"sim.rules.{info.name}",
             "does": info.doc,
-            "params": params,
-            "quotes": [{"id": q, "text": quotes[q]} for q in info.quotes],
+            "params": [param_row(key, *index[key]) for key in info.params],
+            "quotes": [{"id": q, "role": role, "text": quotes[q]} for q, role in info.roles()],
             "assumption": info.assumption,
         })
     return out
 
 
 def _value(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def to_markdown(cfg: Config | None = None) -> str:
@@ -54,23 +57,34 @@ def to_markdown(cfg: Config | None = None) -> str:
         f"# Rulebook — scenario `{cfg.name}`",
         "",
         ("Each rule is a pure function in `sim/rules.py`. Quotes are verbatim from "
-         "`seeds/article.txt`; where the article is silent the rule says what it assumes."),
+         "`seeds/article.txt`, each with its role: **supports** (the words state the stance), "
+         "**constrains** (the words limit the rule) or **counterfactual** (a lever value departs "
+         "from the words). Where a rule goes beyond the words, its assumption says how."),
         "",
-        "| rule | actor | function | parameters (value) | quotes | assumption |",
+        "| rule | actor | function | parameters (value) | quotes (role) | assumption |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows(cfg):
         params = "<br>".join(f"`{p['key']}` = {_value(p['value'])}" for p in r["params"])
-        quotes = "<br>".join(f"**{q['id']}** “{_md(q['text'])}”" for q in r["quotes"])
+        quotes = "<br>".join(f"**{q['id']}** ({q['role']}) “{_md(q['text'])}”"
+                             for q in r["quotes"])
         lines.append(
             f"| {r['rule']} | {r['actor']} | `{r['function'].rsplit('.', 1)[1]}`: {_md(r['does'])} "
             f"| {params or '—'} | {quotes or '—'} | {_md(r['assumption'] or '—')} |"
         )
     lines += ["", "## Parameters and their provenance", "",
-              "| key | value | provenance | calibration target |", "|---|---|---|---|"]
+              "Every parameter has one provenance class: `quote` (read from the article), `cited` "
+              "(published research or public figures), `calibrated` (set to hit the named "
+              "target), `assumption` (with its reason), `lever` (a scenario choice) or `run` (a "
+              "run setting).", "",
+              "| key | value | class | source | related quotes | plausible range |",
+              "|---|---|---|---|---|---|"]
     for key, f, value in iter_params(cfg):
-        lines.append(f"| `{key}` | {_value(value)} | {_md(f.metadata.get('prov', ''))} | "
-                     f"{_md(f.metadata.get('target') or '')} |")
+        r = param_row(key, value, f)
+        plaus = "—" if r["plausible"] is None else f"{_value(r['plausible'][0])} – " \
+            f"{_value(r['plausible'][1])}"
+        lines.append(f"| `{key}` | {_value(value)} | {r['kind']} | {_md(r['source'])} | "
+                     f"{', '.join(r['quotes']) or '—'} | {plaus} |")
     return "\n".join(lines) + "\n"
 
 
@@ -86,9 +100,11 @@ def to_text(cfg: Config | None = None, width: int = 100) -> str:
         out.append(f"{r['rule']}  [{r['actor']}]  {r['function']}")
         out.append(textwrap.indent(textwrap.fill(r["does"], width - 4), "    "))
         for p in r["params"]:
-            out.append(f"    param  {p['key']} = {_value(p['value'])}   ({p['provenance']})")
+            out.append(textwrap.fill(
+                f"{p['key']} = {_value(p['value'])}   [{p['kind']}: {p['source']}]", width - 4,
+                initial_indent="    param  ", subsequent_indent=" " * 11))
         for q in r["quotes"]:
-            out.append(textwrap.fill(f"{q['id']} “{q['text']}”", width - 4,
+            out.append(textwrap.fill(f"{q['id']} ({q['role']}) “{q['text']}”", width - 4,
                                      initial_indent="    quote  ", subsequent_indent=" " * 11))
         if r["assumption"]:
             out.append(textwrap.fill(r["assumption"], width - 4,

@@ -18,25 +18,26 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import pdtr
+import math
 
 # One stream per stochastic process. The numbers are identities, not tunable parameters: changing
 # one changes every result.
 TALKS = 1  # index 0: a round of talks is proposed; 1: the venue is Moscow
-ACCEPTANCE = 2  # index 0: Russia; 1: Ukraine
+ACCEPTANCE = 2  # index 0: Russia (ceasefire); 1: Ukraine (ceasefire); 2: Russia (terms)
 BATTLEFIELD = 3  # index 0: momentum shock; 1: territorial noise (both standard normal)
-CEASEFIRE = 4  # index 0: collapse; 1: settlement
+CEASEFIRE = 4  # index 0: Russia renews the war (collapse or breakdown)
 VIOLATIONS = 5  # index 0: Poisson count of violations
 STRIKES = 6  # index 0: a strike on the force; 1: the strike escalates
-US_BACKING = 7  # week 0, index 0: whether the stated US role is delivered
+US_FORM = 7  # week 0, index 0: the form the US backing takes (air support or intelligence)
 PLEDGES = 8  # week 0, index i: size of member i's pledge
 RESOLVE = 9  # week 0, index i: member i's initial resolve
 COHESION = 10  # week t, index i: member i's share of the resolve shock after a strike
+REFERENDUM = 11  # index 0: the vote on the terms
 
 PROCESS_NAMES = {
     TALKS: "talks", ACCEPTANCE: "acceptance", BATTLEFIELD: "battlefield", CEASEFIRE: "ceasefire",
-    VIOLATIONS: "violations", STRIKES: "strikes", US_BACKING: "us_backing", PLEDGES: "pledges",
-    RESOLVE: "resolve", COHESION: "cohesion",
+    VIOLATIONS: "violations", STRIKES: "strikes", US_FORM: "us_form", PLEDGES: "pledges",
+    RESOLVE: "resolve", COHESION: "cohesion", REFERENDUM: "referendum",
 }
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -173,14 +174,27 @@ def normal_pair(u1: NDArray[np.float64], u2: NDArray[np.float64]
 def poisson_cdf(lam: float) -> NDArray[np.float64]:
     """Cumulative Poisson probabilities P(N ≤ k), k = 0, 1, ..., until the tail is negligible.
 
-    Uses the regularised incomplete gamma function (``scipy.special.pdtr``), accurate for large
-    means too; the table depends only on ``lam``, so every caller inverts the same numbers.
+    Each probability is summed from its logarithm (``k log λ − λ − log k!``), which stays accurate
+    for large means where ``e^−λ`` itself would underflow; the table depends only on ``lam``, so
+    every caller inverts the same numbers.
     """
     # The mass beyond lam + 12·sqrt(lam) + 30 is negligible for any mean.
     top = int(np.ceil(lam + 12.0 * np.sqrt(lam) + 30.0))
-    return pdtr(np.arange(top + 1), lam)
+    if lam <= 0.0:
+        return np.ones(top + 1)
+    k = np.arange(top + 1)
+    log_pmf = k * math.log(lam) - lam - np.array([math.lgamma(i + 1.0) for i in k])
+    return np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
+
+
+def poisson_from_table(u: NDArray[np.float64], cdf: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Poisson counts by inversion of uniforms ``u``: the smallest k with P(N ≤ k) ≥ u.
+
+    ``cdf`` is a table from :func:`poisson_cdf`, computed once per run.
+    """
+    return np.searchsorted(cdf, u, side="left").astype(np.int64)
 
 
 def poisson(u: NDArray[np.float64], lam: float) -> NDArray[np.int64]:
-    """Poisson counts by inversion of uniforms ``u``: the smallest k with P(N ≤ k) ≥ u."""
-    return np.searchsorted(poisson_cdf(lam), u, side="left").astype(np.int64)
+    """Poisson counts by inversion of uniforms ``u`` (builds the table; see above)."""
+    return poisson_from_table(u, poisson_cdf(lam))

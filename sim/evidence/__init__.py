@@ -1,0 +1,1 @@
+"""Published evidence the model is calibrated to and validated against."""
