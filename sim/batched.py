@@ -96,11 +96,6 @@ class State:
         """Troops deployed."""
         return self.land_d + self.sea_d + self.air_d
 
-    @property
-    def gap(self) -> NDArray[np.float64]:
-        """Russia's claim not held (needs the claim; see :func:`_gap`)."""
-        raise AttributeError("use _gap(state, claim)")
-
 
 @dataclass
 class Decisions:
@@ -378,6 +373,7 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
         _withdraw_force(s, rows)
     settled = np.flatnonzero(cause == Cause.SETTLEMENT)
     if settled.size:
+        s.failed_vote[settled] = False  # the vote that counted passed
         if d.recognise_claim:
             s.in_claim[settled] = bf.claim
             s.outside[settled] = 0.0

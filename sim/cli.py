@@ -4,20 +4,23 @@ It composes ``conf/``, validates the config before any simulation, runs the repl
 the summary table and writes the results folder (:mod:`sim.output`) into Hydra's output directory.
 It computes no model logic itself.
 
-In a multirun (``-m``, or an ``+experiment=`` preset) every job writes its folder into the sweep
-directory; a job that fails writes ``error.json`` there instead of stopping the sweep, a job whose
-folder already holds complete results of the same overrides is skipped (resume), and a sampled
-design's job sets its point's values (:mod:`sim.designs`). The sweep is aggregated at the end by
-:class:`sim.callbacks.SweepAggregator`.
+In a multirun of the design sweeper (``hydra/sweeper=design``, which the experiment presets
+select) each Hydra job runs a *block* of points (:mod:`sim.sweeps.block`), each point writing its
+own folder ``<sweep dir>/<point>/``. Under Hydra's basic sweeper each job is one point: it writes
+its folder, or ``error.json`` if it fails, and is skipped if its folder already holds complete
+results of the same overrides (resume). Either way the sweep is aggregated at the end
+(:class:`sim.sweeps.callback.SweepAggregator`).
+
+``design.<key>=value`` on the command line is short for ``hydra.sweeper.design.<key>=value``
+(e.g. ``ceasefire-sim +experiment=sobol design.n=64``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
-import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
@@ -25,17 +28,53 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim import designs, experiment, metrics, output
+from sim import experiment, metrics, output
 from sim.api import config_from_omegaconf
 from sim.config import ConfigError, register_configs
 from sim.overrides import check_overrides
 from sim.resources import conf_dir
+from sim.sweeps import folders
+from sim.sweeps.designs import FIELDS as DESIGN_FIELDS
+from sim.sweeps.plan import FIGURES_KEY, SWEEPER_TARGET, override_keys
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CONFIG = 2
-ERROR_FILE = "error.json"  # a failed multirun job's record (it has no manifest)
+ERROR_FILE = folders.ERROR_FILE  # a failed point's record (it has no manifest)
+DESIGN_PREFIX = "design."
+SWEEPER_DESIGN = "hydra.sweeper.design."
 
 register_configs()
+
+
+def design_args(argv: Sequence[str]) -> list[str]:
+    """Expand the shorthand ``design.<key>=value`` to ``hydra.sweeper.design.<key>=value``.
+
+    ``design.space.<group>.<name>=...`` adds or replaces a factor (``++``), ``~design.space...``
+    removes one; a leading ``+`` (the old ``+design.*`` syntax) is accepted. Other arguments pass
+    through unchanged.
+
+    Raises:
+        ConfigError: on an unknown design key (e.g. the old ``design.index``).
+    """
+    out = []
+    for arg in argv:
+        body = arg.lstrip("+~")
+        if not body.startswith(DESIGN_PREFIX):
+            out.append(arg)
+            continue
+        key = body.split("=", 1)[0][len(DESIGN_PREFIX):]
+        top = key.split(".", 1)[0]
+        if top not in DESIGN_FIELDS:
+            raise ConfigError(f"design.{key}: unknown design setting; allowed "
+                              f"{', '.join(DESIGN_FIELDS)} (the sweeper runs every point: no "
+                              "index range is needed)")
+        if arg.startswith("~"):
+            out.append(f"~{SWEEPER_DESIGN}{body[len(DESIGN_PREFIX):]}")
+        elif top == "space":
+            out.append(f"++{SWEEPER_DESIGN}{body[len(DESIGN_PREFIX):]}")
+        else:
+            out.append(f"{SWEEPER_DESIGN}{body[len(DESIGN_PREFIX):]}")
+    return out
 
 
 def _discard_run_dir(outdir: Path) -> None:
@@ -49,52 +88,32 @@ def _discard_run_dir(outdir: Path) -> None:
         pass  # not empty: it held something else, leave it
 
 
-def _record_failure(outdir: Path, job: int, overrides: list[str], err: BaseException) -> None:
-    """Write ``error.json`` for a multirun job that failed, so the sweep can go on."""
-    record = {
-        "job": job,
-        "overrides": overrides,
-        "error_type": type(err).__name__,
-        "message": str(err),
-        "traceback": "".join(traceback.format_exception(err)),
-    }
-    (outdir / output.MANIFEST).unlink(missing_ok=True)  # stale results of other overrides
-    output.atomic_write(outdir / ERROR_FILE, json.dumps(record, indent=2) + "\n")
-    print(f"error: job {job} ({outdir}): {err}", file=sys.stderr)
-    log.error("job %d failed (%s): %s", job, type(err).__name__, err)
-
-
-def _already_done(outdir: Path, overrides: list[str]) -> bool:
-    """Whether ``outdir`` holds complete results of these same overrides (resume)."""
-    if not output.is_complete(outdir):
-        return False
-    manifest = json.loads((outdir / output.MANIFEST).read_text(encoding="utf-8"))
-    return manifest.get("overrides") == overrides
-
-
 def run_job(dcfg: DictConfig) -> dict | None:
-    """Validate, run and write one job; return the summary (``None`` if skipped or failed).
+    """Validate, run and write one job; return its summary (``None`` if skipped or failed).
 
-    In a multirun, a job whose folder already holds complete results of the same overrides is
-    skipped (resume), and a job that fails writes ``error.json`` instead of stopping the sweep.
+    A block job of the design sweeper returns the counts of its points instead.
     """
     hc = HydraConfig.get()
+    multirun = hc.mode == RunMode.MULTIRUN
+    if multirun and hc.sweeper.get("_target_") == SWEEPER_TARGET:
+        from sim.sweeps.block import run_block_job
+
+        return run_block_job(dcfg, hc)
     outdir = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
-    multirun = hc.mode == RunMode.MULTIRUN
     job = int(hc.job.num) if multirun else 0
     try:
-        dcfg, point = designs.apply_design(dcfg)
-        overrides += [designs.format_override(k, v) for k, v in point.items()]
         cfg = config_from_omegaconf(dcfg)
     except ConfigError as err:
         if multirun:
-            _record_failure(outdir, job, overrides, err)
+            folders.record_failure(outdir, job, overrides, err)
             return None
         _discard_run_dir(outdir)
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_CONFIG) from None
-    if multirun and _already_done(outdir, overrides):
+    if multirun and FIGURES_KEY not in override_keys(overrides):
+        cfg.sim.figures = False  # per-job figures only when asked for; the sweep draws its own
+    if multirun and folders.already_done(outdir, overrides):
         log.info("job %d: complete results already in %s, skipped", job, outdir)
         print(f"skipped (complete): {outdir}")
         return None
@@ -106,17 +125,17 @@ def run_job(dcfg: DictConfig) -> dict | None:
     except Exception as err:
         if not multirun:
             raise
-        _record_failure(outdir, job, overrides, err)
+        folders.record_failure(outdir, job, overrides, err)
         return None
-    (outdir / ERROR_FILE).unlink(missing_ok=True)
+    folders.clear_failure(outdir)
     print(metrics.format_summary(results.summary))
     print(f"results: {outdir}")
     return results.summary
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
-def _hydra_main(dcfg: DictConfig) -> None:
-    run_job(dcfg)
+def _hydra_main(dcfg: DictConfig) -> dict | None:
+    return run_job(dcfg)
 
 
 def main() -> None:
@@ -126,6 +145,7 @@ def main() -> None:
     (key, value, what is allowed) and exit code 2 before Hydra creates any output folder.
     """
     try:
+        sys.argv[1:] = design_args(sys.argv[1:])
         check_overrides(sys.argv[1:])
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)

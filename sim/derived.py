@@ -116,5 +116,5 @@ class Derived:
     def initial_claim_state(self, cfg: Config) -> tuple[float, float]:
         """The held share inside and outside the claim at week 0."""
         bf = cfg.battlefield
-        outside = bf.held_outside_claim
-        return min(bf.initial_territory - outside, bf.claim), outside
+        inside = min(bf.initial_territory - bf.held_outside_claim, bf.claim)
+        return inside, bf.initial_territory - inside

@@ -152,6 +152,16 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
     return Results(cfg, records, path_df, summary, survival, paths if keep_paths else None)
 
 
+def run_block(cfgs: list[Config], *, keep_paths: bool = False,
+              progress: bool | None = None) -> list[Results]:
+    """Run a block of design points (validated configs); one :class:`Results` per point.
+
+    Replication *i* of every point draws the same numbers (common random numbers), and each
+    point's results equal those of :func:`run` on that point alone.
+    """
+    return [run(cfg, keep_paths=keep_paths, progress=progress) for cfg in cfgs]
+
+
 def _records(cols: dict[str, list[NDArray]], n: int) -> pd.DataFrame:
     flat = {k: np.concatenate(v) for k, v in cols.items()}
     data: dict[str, Any] = {"replication": np.arange(n, dtype=np.int64)}

@@ -791,3 +791,80 @@ def paired_difference(
         "mean_b": float(vb.mean()) if n else math.nan,
         "n": n,
     }
+
+
+# --------------------------------------------------------------------------- #
+# Headline outcomes and their paired differences
+# --------------------------------------------------------------------------- #
+HEADLINES: dict[str, str] = {
+    "p_first_ceasefire": "P(first ceasefire by the horizon)",
+    "p_settlement": "P(settlement)",
+    "p_war_or_escalation": "P(war or escalation)",
+    "collapse_hazard": "ceasefire failures per 100 ceasefire-weeks",
+}
+"""The headline outcomes: what the liveness test, comparisons and the dilemma map report."""
+
+HAZARD_PER = 100.0
+"""Ceasefire-weeks per which the collapse hazard is expressed."""
+
+
+def headline_values(records: pd.DataFrame) -> dict[str, NDArray[np.float64]]:
+    """Per-replication values whose means are the headline proportions (hazard excluded)."""
+    return {
+        "p_first_ceasefire": records["week_first_ceasefire"].notna().to_numpy(np.float64),
+        "p_settlement": (records["outcome"] == "settlement").to_numpy(np.float64),
+        "p_war_or_escalation": records["outcome"].isin(("war", "escalation")).to_numpy(
+            np.float64),
+    }
+
+
+def _hazard_influence(records: pd.DataFrame) -> tuple[float, NDArray[np.float64]]:
+    """The pooled hazard per 100 ceasefire-weeks and each replication's linearised influence."""
+    e = records["ceasefire_failures"].to_numpy(np.float64)
+    w = records["ceasefire_weeks"].to_numpy(np.float64)
+    if w.sum() <= 0:
+        return math.nan, np.full(len(e), math.nan)
+    rate = e.sum() / w.sum()
+    return HAZARD_PER * rate, HAZARD_PER * (e - rate * w) / w.mean()
+
+
+def paired_headlines(
+    records_a: pd.DataFrame, records_b: pd.DataFrame, level: float = DEFAULT_LEVEL
+) -> dict[str, dict[str, float]]:
+    """Headline outcomes of A and B and their paired differences A − B (common random numbers).
+
+    The proportions' differences use the paired t-interval of :func:`paired_difference`. The
+    collapse hazard is a ratio (failures over ceasefire-weeks): its difference is linearised per
+    replication (delta method; each side's influence ``(e_i − r w_i) / mean(w)``) and the paired
+    t-interval is taken over those influences. A side with no ceasefire-weeks gives NaN.
+
+    Returns:
+        ``{headline: {a, b, diff, lo, hi, n}}`` for every key of :data:`HEADLINES`.
+    """
+    a = records_a.sort_values("replication", kind="stable").reset_index(drop=True)
+    b = records_b.sort_values("replication", kind="stable").reset_index(drop=True)
+    if not np.array_equal(a["seed"].to_numpy(), b["seed"].to_numpy()):
+        raise ValueError("records_a and records_b must use the same seed per replication")
+    out: dict[str, dict[str, float]] = {}
+    va, vb = headline_values(a), headline_values(b)
+    for key in ("p_first_ceasefire", "p_settlement", "p_war_or_escalation"):
+        diff, lo, hi = mean_interval(va[key] - vb[key], level)
+        out[key] = {"a": float(va[key].mean()), "b": float(vb[key].mean()), "diff": diff,
+                    "lo": lo, "hi": hi, "n": len(a)}
+    ra, za = _hazard_influence(a)
+    rb, zb = _hazard_influence(b)
+    if math.isnan(ra) or math.isnan(rb):
+        out["collapse_hazard"] = {"a": ra, "b": rb, "diff": math.nan, "lo": math.nan,
+                                  "hi": math.nan, "n": len(a)}
+    else:
+        centre, lo, hi = mean_interval(za - zb, level)  # the influences' mean is 0
+        out["collapse_hazard"] = {"a": ra, "b": rb, "diff": ra - rb,
+                                  "lo": ra - rb + (lo - centre), "hi": ra - rb + (hi - centre),
+                                  "n": len(a)}
+    return out
+
+
+def moves(entry: Mapping[str, float]) -> bool:
+    """Whether a paired difference's interval excludes 0."""
+    lo, hi = entry["lo"], entry["hi"]
+    return bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))

@@ -348,6 +348,7 @@ class CeasefireModel(mesa.Model):
         if rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse):
             self.withdraw_force()
         if cause == Cause.SETTLEMENT:
+            self.failed_vote = False  # the vote that counted passed
             if d.recognise_claim:
                 self.in_claim, self.outside = bf.claim, 0.0
             if not cfg.terms.force_stays:

@@ -238,10 +238,11 @@ def momentum_update(momentum: Any, mean: float, persistence: float, sd: float, z
 @rule(
     "Battlefield", "Russia/Ukraine",
     supports=("Q25",),
-    params=("battlefield.slowdown_gap", "battlefield.gains_in_claim",
+    params=("battlefield.claim", "battlefield.slowdown_gap", "battlefield.gains_in_claim",
             "battlefield.territory_noise"),
     assumption="territory moves with momentum plus noise; Russian advances slow linearly once "
-    "the claim gap is below slowdown_gap; a fixed share of any change falls inside the claim",
+    "the claim gap is below slowdown_gap; a fixed share of any change falls inside the claim; "
+    "each part stays within its bounds (the claim, the rest of Ukraine)",
 )
 def territory_update(
     held_in_claim: Any, held_outside: Any, momentum: Any, claim: float, slowdown_gap: float,
@@ -252,7 +253,8 @@ def territory_update(
     slow = np.where(momentum > 0.0, np.minimum(gap / slowdown_gap, 1.0), 1.0)
     change = momentum * slow * PP / WEEKS_PER_YEAR + noise_sd * z
     inside = np.minimum(np.maximum(held_in_claim + gains_in_claim * change, 0.0), claim)
-    outside = np.maximum(held_outside + (1.0 - gains_in_claim) * change, 0.0)
+    outside = np.minimum(np.maximum(held_outside + (1.0 - gains_in_claim) * change, 0.0),
+                         1.0 - claim)
     return inside, outside
 
 
@@ -287,9 +289,9 @@ def deployment_threat(deployed: Any, per_10k: float, consent: bool) -> Any:
 @rule(
     "Committing now feeds the narrative", "Coalition",
     supports=("Q22",),
-    params=("russia.narrative_boost",),
-    assumption="units named before a ceasefire add a fixed amount of threat until they deploy; "
-    "counted once, in the threat perception only",
+    params=("russia.narrative_boost", "deployment.timing", "russia.force_consent"),
+    assumption="units named before a ceasefire ('commit_now') add a fixed amount of threat "
+    "whenever they are named but not deployed; counted once, in the threat perception only",
 )
 def narrative_threat(named_not_deployed: Any, boost: float, consent: bool) -> Any:
     """Threat added while the force's units are named but not yet deployed ('commit_now')."""
@@ -399,7 +401,10 @@ def strike_probability(
         return 0.0 * exposure
     rate = exposure * np.exp(-d_us * us_strength - d_flags * flags / FULL_COALITION)
     rate = rate * np.where(settled, hostility, 1.0)
-    return 1.0 - (1.0 - propensity) ** rate
+    if propensity >= 1.0:  # certain for any exposure
+        return np.where(rate > 0.0, 1.0, 0.0)
+    # 1 − (1 − p)^rate, through ufuncs so that arrays and scalars take the same code path.
+    return -np.expm1(rate * np.log1p(-propensity))
 
 
 @rule(
@@ -470,7 +475,8 @@ def renewal_log_risk(
 
 @rule(
     "Violations", "Russia/Ukraine",
-    params=("ceasefire.violation_rate", "ceasefire.violation_hazard", "force.monitoring_weight"),
+    params=("ceasefire.violation_rate", "ceasefire.violation_hazard", "force.kappa",
+            "force.monitoring_weight"),
     assumption="violations are common even in ceasefires that hold (Fortna 2004): Poisson counts "
     "that raise the hazard less when the force monitors",
 )
@@ -518,7 +524,9 @@ def guarantee_credibility(pledged: Any, us_expected: float, scale: float, us_flo
     "Guarantee credibility", "Ukraine",
     supports=("Q05",), constrains=("Q20",), counterfactual=("Q20",),
     params=("ukraine.credibility_delay_weeks", "ukraine.details_factor",
-            "ukraine.veto_credibility", "deployment.hold_weeks"),
+            "ukraine.veto_credibility", "deployment.timing", "deployment.hold_weeks",
+            "ukraine.martial_law_lift_weeks", "ukraine.referendum_weeks",
+            "coalition.respect_russian_veto"),
     assumption="a force that would arrive later protects less (Walter 2002: risk is highest "
     "during implementation): exp(−expected delay / delay_weeks); open details (Q05) and a "
     "respected Russian veto discount it",
@@ -551,7 +559,8 @@ def ukraine_ceasefire_acceptance(intercept: float, credibility: Any, guarantee_w
     "The referendum can fail", "Ukraine",
     constrains=("Q27",),
     params=("ukraine.referendum_intercept", "ukraine.referendum_per_pp",
-            "ukraine.without_force_credibility", "terms.recognise", "terms.force_stays"),
+            "ukraine.guarantee_weight", "ukraine.without_force_credibility", "terms.recognise",
+            "terms.force_stays"),
     assumption="voters pass terms with a logit falling in the land ceded beyond the line held and "
     "rising with the guarantee's credibility, discounted if the terms send the force home",
 )

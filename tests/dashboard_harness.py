@@ -1,23 +1,26 @@
 """Helpers for the browser tests of the Solara dashboard (a plain module, not a conftest).
 
 * :func:`free_port` picks a free loopback port.
-* :func:`solara_server` runs ``solara run <app>`` on 127.0.0.1 in its own process
-  group and yields the URL once it answers HTTP 200.
+* :func:`solara_server` runs ``solara run <app>`` (or a given command) on a loopback
+  address in its own process group and yields the URL once it answers HTTP 200.
 * :func:`offline_browser` launches Debian's headless Chromium through Playwright
   with every non-loopback request aborted, i.e. the page sees no internet.
+* :func:`button` finds a button by its exact accessible name; :func:`http_status` sends
+  one GET with a chosen ``Host`` header.
 
-Typical use::
+Tests wait on page state (locators, ``expect``), never on wall-clock time. Typical use::
 
     with solara_server() as url, offline_browser() as browser:
         page = browser.new_page()
         load_dashboard(page, url)
-        page.locator(STEP_BUTTON).click()
-        page.get_by_text("Time: 1.0", exact=True).wait_for()
+        button(page, STEP).click()
+        expect(page.locator(RUN_STATE)).to_have_text("Paused at week 1 of 104")
         assert browser.blocked == [] and browser.unexpected_page_errors() == []
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_APP = "sim.app"  # module form: `solara run sim.app` keeps sim/ off the front of sys.path
@@ -56,15 +59,15 @@ CHROMIUM_MISSING = (
     "(the CI script does this)"
 )
 
-# Selectors that match what Mesa 3.5.1's SolaraViz renders (solara 1.64.1, ipyvuetify 1.x).
-# Buttons: v-btn with text "Step"/"Reset"/"▶" (CSS shows them upper case; the
-# accessible name keeps the case).  Sliders have aria-label = their label, so use
-# page.get_by_role("slider", name="<label>") and press ArrowRight/ArrowLeft (one step).
-STEP_BUTTON = 'role=button[name="Step"]'  # == page.get_by_role("button", name="Step")
-RESET_BUTTON = 'role=button[name="Reset"]'
-PLAY_BUTTON = 'role=button[name="▶"]'  # the label becomes "❚❚" while playing
-PAUSE_BUTTON = 'role=button[name="❚❚"]'
-TIME_TEXT = "text=/^Time: /"  # SolaraViz "Information" card, e.g. "Time: 3.0"
+# What the dashboard renders (solara 1.64.1, ipyvuetify 1.x). Buttons are v-btn elements whose
+# accessible name is their label (CSS shows it upper case); match names exactly, since a
+# substring match of "Reset" also finds the "Scenario preset" select. Sliders have aria-label =
+# their label: page.get_by_role("slider", name="<label>"), then ArrowRight/ArrowLeft (one step).
+STEP = "Step"
+RESET = "Reset"
+PLAY = "▶"  # the label becomes "❚❚" while playing
+PAUSE = "❚❚"
+RUN_STATE = ".ceasefire-state"  # "Paused at week 3 of 104", "Playing: week 5 of 104", ...
 MATPLOTLIB_PLOT = "img.widget-image"  # solara.FigureMatplotlib -> ipywidgets Image (src="blob:...")
 ALTAIR_PLOT = ".vega-embed .chart-wrapper .marks"  # solara.FigureAltair -> vega-embed; a <canvas class="marks">
 
@@ -138,17 +141,19 @@ def solara_server(
     app: str | Path = DEFAULT_APP,
     *,
     port: int | None = None,
+    host: str = LOOPBACK_HOST,
     timeout: float = 120.0,
     production: bool = True,
     env: Mapping[str, str] | None = None,
     cwd: Path = REPO_ROOT,
     command: Callable[[int], Sequence[str]] | None = None,
 ) -> Iterator[str]:
-    """Run ``solara run app`` on 127.0.0.1 and yield its URL once it answers HTTP 200.
+    """Run ``solara run app`` on a loopback address and yield its URL once it answers HTTP 200.
 
     Args:
         app: Script, notebook or module name passed to ``solara run``.
         port: Port to bind; a free one by default.
+        host: Loopback address the server binds (``command`` must bind the same one).
         timeout: Seconds to wait for the first HTTP 200.
         production: Pass ``--production`` (minified assets, no version-check iframe).
         env: Extra environment variables on top of :func:`solara_env`.
@@ -160,8 +165,8 @@ def solara_server(
         AssertionError: The server exited or did not answer in time; the message
             holds the end of its log.
     """
-    port = free_port() if port is None else port
-    url = f"http://{LOOPBACK_HOST}:{port}/"
+    port = free_port(host) if port is None else port
+    url = f"http://{host}:{port}/"
     with tempfile.TemporaryFile() as log:
         if command is not None:
             cmd = list(command(port))
@@ -260,10 +265,46 @@ def _offline_context(browser: Browser, session: OfflineBrowser) -> BrowserContex
     return context
 
 
+def button(page: Page, name: str) -> Locator:
+    """The button whose accessible name is exactly ``name``."""
+    return page.get_by_role("button", name=name, exact=True)
+
+
 def load_dashboard(page: Page, url: str, *, timeout_ms: float = 60_000) -> None:
-    """Open ``url`` and wait until SolaraViz has rendered its Step button."""
+    """Open ``url`` and wait until the dashboard has rendered its Step button."""
     page.goto(url)
-    page.locator(STEP_BUTTON).wait_for(timeout=timeout_ms)
+    button(page, STEP).wait_for(timeout=timeout_ms)
+
+
+def http_status(url: str, host_header: str | None, path: str = "/") -> tuple[int, bytes]:
+    """GET ``path`` from the server at ``url`` with the given ``Host`` header (or none).
+
+    Returns:
+        The status code and the start of the body.
+    """
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        if host_header is not None:
+            conn.putheader("Host", host_header)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read(2000)
+    finally:
+        conn.close()
+
+
+def websocket_handshake_status(url: str, host_header: str, path: str) -> int:
+    """Send a websocket upgrade request for ``path`` with ``host_header``; return the status."""
+    parts = urlsplit(url)
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(request.encode("ascii"))
+        status_line = sock.makefile("rb").readline().decode("latin-1")
+    return int(status_line.split()[1])
 
 
 @contextmanager

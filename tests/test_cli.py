@@ -38,8 +38,9 @@ def baseline_run(tmp_path_factory):
 def test_cli_prints_the_summary_table(baseline_run):
     _, _, proc = baseline_run
     for label in ("P(settlement)", "P(ceasefire_holding)", "P(war)", "P(escalation)",
-                  "P(first ceasefire by week 12)", "P(first ceasefire by week 52)",
-                  "median week of first ceasefire", "P(collapse | ceasefire)",
+                  "P(war or escalation)", "P(first ceasefire by week 13)",
+                  "P(first ceasefire by week 52)", "median week of first ceasefire",
+                  "ceasefire failures per 100 ceasefire-weeks", "P(referendum held)",
                   "mean strikes on coalition", "mean coalition members remaining",
                   "mean final Russian-held territory"):
         assert label in proc.stdout, label
@@ -61,13 +62,14 @@ def test_cli_writes_every_file_non_trivially(baseline_run):
     for k in ("settlement", "war"):
         o = summary["outcomes"][k]
         assert o["lo"] <= o["p"] <= o["hi"]
-    assert set(summary["ceasefire_within"]) >= {"12", "52", "60"}
+    assert set(summary["ceasefire_within"]) >= {"13", "52", "60"}
+    assert summary["collapse_hazard"]["weeks"] > 0
     records = pd.read_csv(run / "records.csv")
     assert len(records) == 300 and list(records["replication"]) == list(range(300))
     assert records["seed"].nunique() == 300
     assert set(records["outcome"]) <= {"settlement", "ceasefire_holding", "war", "escalation"}
     paths = pd.read_csv(run / "paths.csv")
-    assert set(paths["indicator"]) >= {"territory", "threat", "troops_deployed",
+    assert set(paths["indicator"]) >= {"territory", "claim_gap", "threat", "troops_deployed",
                                        "members_remaining", "share_war", "share_ceasefire"}
     assert paths["week"].max() == 60
     assert "legitimate targets" in (run / "rulebook.md").read_text()

@@ -1,92 +1,142 @@
-"""The dashboard (``sim/app.py``): its mapping of levers to the configuration, its command line,
-and the page itself driven in Debian's headless Chromium through Playwright, offline.
-
-The browser tests are never skipped: without Chromium they fail with a message saying how to
-install it (``apt-get install -y chromium``; ``.ci/run`` does this). The page must load with every
-non-loopback request aborted, so the offline assets (``ceasefire-sim-install-dashboard-assets``)
-must be installed too.
-
-A screenshot of the page is saved as a test artifact in ``$ARTIFACT_DIR`` (default: a pytest
-temporary directory); its path is printed.
+"""The dashboard (``sim/app.py``) without a browser: levers -> configuration, the seed check, the
+A/B comparison, the rules card, the paths plot, the Host check, the error view and the command
+line. The page itself is driven in Chromium by ``tests/test_dashboard_browser.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-from collections.abc import Iterator
+from html import escape
 from pathlib import Path
+from typing import Any
 
+import ipywidgets
+import numpy as np
 import pytest
-from dashboard_harness import (
-    MATPLOTLIB_PLOT,
-    PAUSE_BUTTON,
-    PLAY_BUTTON,
-    RESET_BUTTON,
-    STEP_BUTTON,
-    OfflineBrowser,
-    load_dashboard,
-    offline_browser,
-    solara_server,
-)
-from playwright.sync_api import Page, expect
+import solara
 
-from sim import app, dashboard_assets
+from sim import app, dashboard_assets, metrics, rulebook
 from sim.api import compose_config, run_scenario
-from sim.config import ConfigError, flat_model_params
-from sim.metrics import OUTCOMES
-from sim.plots import OUTCOME_LABELS
+from sim.config import ConfigError, field_of, flat_model_params
 from sim.resources import quotes
+from sim.rules import RULES
 
-VIEWPORT = (1400, 1900)  # tall enough for the whole page in one screenshot
+#: The v2 scenario choices and the two dilemma-map assumptions the page must offer.
+V2_LEVER_KEYS = {
+    "deployment.timing", "us.role", "terms.recognise", "terms.force_stays",
+    "russia.force_consent", "coalition.respect_russian_veto", "coalition.germany_condition",
+    "coalition.members", "deployment.troops_total", "russia.force_aversion",
+    "ukraine.guarantee_weight",
+}
 
 
 # --------------------------------------------------------------------------------------------- #
-# Without a browser: levers -> configuration, command line, asset check
+# Presets and levers -> configuration
 # --------------------------------------------------------------------------------------------- #
-def test_presets_are_the_scenario_folder() -> None:
+def test_presets_are_the_thirteen_scenario_files() -> None:
     names = sorted(p.stem for p in (Path(app.conf_dir()) / "scenario").glob("*.yaml"))
-    assert sorted(app.PRESETS) == names and len(names) == 8
+    assert sorted(app.PRESETS) == names and len(names) == 13
     assert app.PRESETS[0] == app.DEFAULT_PRESET
 
 
-def test_untouched_inputs_rebuild_the_preset_exactly() -> None:
-    """Reset with the inputs as the page shows them gives the preset's composed config."""
-    from mesa.visualization.solara_viz import _check_model_params
+def test_preset_descriptions_are_each_files_first_comment_line() -> None:
+    for preset in app.PRESETS:
+        lines = (Path(app.conf_dir()) / "scenario" / f"{preset}.yaml").read_text(
+            encoding="utf-8").splitlines()
+        first = next(ln for ln in lines if ln.startswith("#") and "@package" not in ln)
+        assert app.preset_description(preset) == first.lstrip("# ").strip(), preset
+    assert "Russia consents to the force" in app.preset_description("russia_soft_line")
 
+
+def test_levers_are_the_v2_choices_with_plausible_dilemma_sliders() -> None:
+    assert {lever.key for lever in app.LEVERS.values()} == V2_LEVER_KEYS
+    assert all(name == lever.key.replace(".", "_") for name, lever in app.LEVERS.items())
+    assert {lever.key for lever in app.LEVERS.values() if lever.plausible} == set(app.DILEMMA_KEYS)
+    for key in app.DILEMMA_KEYS:
+        lever = app.LEVERS[key.replace(".", "_")]
+        assert lever.kind == "float"
+        assert lever.bounds() == tuple(field_of(key).metadata["plausible"])
+    kinds = {lever.key: lever.kind for lever in app.LEVERS.values()}
+    assert kinds["terms.force_stays"] == kinds["russia.force_consent"] == "switch"
+    assert kinds["terms.recognise"] == kinds["coalition.germany_condition"] == "select"
+    assert app.LEVERS["terms_recognise"].choices == ("line_of_contact", "russia_claim")
+    troops = app.LEVERS["deployment_troops_total"]
+    assert troops.kind == "int" and troops.bounds() == (0, 200)  # thousands, the schema's limits
+
+
+def test_a_slider_widens_to_show_a_value_outside_its_range() -> None:
+    lever = app.LEVERS["russia_force_aversion"]
+    assert lever.bounds(5.0) == (0.0, 5.0)  # a preset's value is shown, never clamped
+    assert lever.bounds(1.0) == (0.0, 3.0)
+
+
+def test_untouched_inputs_rebuild_each_preset_exactly() -> None:
+    """Reset with the inputs as the page fills them gives the preset's composed config."""
     for preset in app.PRESETS:
         expected = compose_config(preset)
-        params = app.model_params(app.preset_config(preset))
-        kwargs = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
-        model = app.DashboardModel(**kwargs)
-        _check_model_params(model, params)  # what SolaraViz checks: every input is a kwarg
+        values = app.lever_values(app.preset_config(preset))
+        model = app.DashboardModel(preset=preset, rng=str(expected.sim.seed), **values)
         assert model.cfg.name == preset
         assert flat_model_params(model.cfg) == flat_model_params(expected), preset
         assert (model.cfg.sim.seed, model.cfg.sim.weeks) == (expected.sim.seed, expected.sim.weeks)
 
 
 def test_levers_override_the_preset() -> None:
-    model = app.DashboardModel(preset="no_force", us_role="none", deployment_troops_total=30_000,
-                               russia_strike_propensity=0.05, coalition_members=10, rng="7")
+    model = app.DashboardModel(
+        preset="no_force", us_role="none", deployment_troops_total=30_000, coalition_members=10,
+        terms_recognise="russia_claim", terms_force_stays=False, russia_force_consent=True,
+        coalition_respect_russian_veto=True, coalition_germany_condition="settlement",
+        russia_force_aversion=2.5, ukraine_guarantee_weight=np.float64(0.5), rng="7")
     cfg = model.cfg
     assert cfg.name == "no_force" and cfg.deployment.timing == "never"  # kept from the preset
     assert cfg.us.role == "none" and cfg.deployment.troops_total == 30_000.0
-    assert cfg.russia.strike_propensity == 0.05 and cfg.coalition.members == 10
+    assert isinstance(cfg.deployment.troops_total, float) and cfg.coalition.members == 10
+    assert (cfg.terms.recognise, cfg.terms.force_stays) == ("russia_claim", False)
+    assert cfg.russia.force_consent and cfg.coalition.respect_russian_veto
+    assert cfg.coalition.germany_condition == "settlement"
+    assert cfg.russia.force_aversion == 2.5 and type(cfg.ukraine.guarantee_weight) is float
     assert cfg.sim.seed == 7 and model.members_in() == 10
     model.step()
     assert model.week == 1 and len(model.datacollector.get_model_vars_dataframe()) == 2
 
 
-@pytest.mark.parametrize("kwargs, key", [
-    ({"us_role": "navy"}, "us.role"),
-    ({"coalition_members": 27}, "coalition.members"),
-    ({"russia_strike_propensity": 1.5}, "russia.strike_propensity"),
-    ({"rng": "abc"}, "seed"),
-    ({"preset": "nonsense"}, "preset"),
+@pytest.mark.parametrize("kwargs, text", [
+    ({"us_role": "navy"}, "us.role='navy' is not allowed"),
+    ({"coalition_members": 27}, "coalition.members=27 is out of range"),
+    ({"ukraine_guarantee_weight": float("nan")}, "ukraine.guarantee_weight=nan"),
+    ({"terms_force_stays": "yes"}, "terms.force_stays='yes': expected true or false"),
+    ({"deployment_timing": "after_settlement", "terms_force_stays": False},
+     "deployment.timing='after_settlement' with terms.force_stays=false"),
+    ({"rng": "abc"}, "seed='abc' is not allowed"),
+    ({"preset": "nonsense"}, "scenario preset 'nonsense' is not allowed"),
+    ({"strike_propensity": 0.1}, "unknown lever 'strike_propensity'"),
 ])
-def test_bad_lever_values_are_config_errors(kwargs: dict, key: str) -> None:
-    with pytest.raises(ConfigError, match=re.escape(key)):
+def test_bad_lever_values_are_config_errors(kwargs: dict[str, Any], text: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(text)):
         app.DashboardModel(**kwargs)
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "1e5", "+5", "5_000", "٣", "1.0", "9" * 5000,
+                                  str(2**63)])
+def test_a_bad_seed_is_named_with_what_is_allowed(text: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        app.parse_seed(text, 0)
+    message = str(err.value)
+    assert message.startswith("seed=") and "whole number from 0 to 9,223,372,036,854,775,807" \
+        in message
+    if len(text) > 24:  # a long value is shortened, with its length
+        assert f"({len(text):,} characters)" in message and len(message) < 200
+    else:
+        assert repr(text) in message
+
+
+def test_good_seeds() -> None:
+    assert app.parse_seed(" 42 ", 0) == 42
+    assert app.parse_seed("", 5) == app.parse_seed(None, 5) == 5  # blank keeps the preset's
+    assert app.parse_seed(str(2**63 - 1), 0) == 2**63 - 1
+    assert app.parse_seed(np.int64(3), 0) == 3
 
 
 def test_replication_config_uses_batched_engine_and_same_levers() -> None:
@@ -98,30 +148,290 @@ def test_replication_config_uses_batched_engine_and_same_levers() -> None:
     assert (cfg.sim.replications, cfg.sim.engine) == (7, "mesa")  # the input is left alone
 
 
-def test_paths_figure_has_six_titled_panels() -> None:
+# --------------------------------------------------------------------------------------------- #
+# The A/B comparison
+# --------------------------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def baseline_vs_no_force() -> app.Comparison:
+    """article_baseline (A) against no_force (B): 1,000 replications each, seed 20250904."""
+    a = app.preset_config("article_baseline")
+    return app.compare(a, app.compare_config(a, "no_force", None))
+
+
+def test_b_takes_a_seed_and_horizon() -> None:
+    a = app.dashboard_config("article_baseline", rng=99, weeks=52)
+    b = app.compare_config(a, "us_no_role", {"russia_force_aversion": 2.0})
+    assert (b.name, b.sim.seed, b.sim.weeks) == ("us_no_role", 99, 52)
+    assert b.russia.force_aversion == 2.0 and b.us.role == "none"
+    with pytest.raises(ValueError, match="share the seed"):
+        app.compare(a, app.dashboard_config("us_no_role", rng=100, weeks=52), replications=10)
+
+
+def test_comparison_rows_are_the_summaries_and_their_paired_differences(
+    baseline_vs_no_force: app.Comparison,
+) -> None:
+    """Each row's A and B are the summaries' estimates; A − B is the mean paired difference."""
+    c = baseline_vs_no_force
+    assert [row["label"] for row in c.rows] == [m.label for m in app.COMPARE_MEASURES]
+    sa, sb = c.a.summary, c.b.summary
+    expected = {
+        "P(first ceasefire by the horizon)": (sa["ceasefire_within"]["104"]["p"],
+                                              sb["ceasefire_within"]["104"]["p"]),
+        "P(settlement)": (sa["outcomes"]["settlement"]["p"], sb["outcomes"]["settlement"]["p"]),
+        "P(war or escalation)": (sa["war_or_escalation"]["p"], sb["war_or_escalation"]["p"]),
+    }
+    for row in c.rows:
+        d = row["diff"]
+        assert d["n"] == 1000 and d["lo"] < d["diff"] < d["hi"]
+        if row["unit"] == "p":
+            pa, pb = expected[row["label"]]
+            assert (row["a"]["p"], row["b"]["p"]) == (pa, pb)
+        else:
+            pa, pb = sa["collapse_hazard"]["rate"], sb["collapse_hazard"]["rate"]
+            assert row["a"]["p"] == pa and row["b"]["p"] == pb
+        assert (d["mean_a"], d["mean_b"]) == pytest.approx((pa, pb), abs=1e-12)
+        assert d["diff"] == pytest.approx(pa - pb, abs=1e-12)
+    # Independently: P(war or escalation) from the records with sim.metrics.paired_difference.
+    ind = lambda r: r["outcome"].isin(("war", "escalation"))
+    assert c.rows[2]["diff"] == metrics.paired_difference(c.a.records, c.b.records, ind)
+
+
+def test_common_random_numbers_narrow_the_intervals(baseline_vs_no_force: app.Comparison) -> None:
+    """Seed 20250904, 1,000 replications: for every measure the paired standard error is below
+    the one independent samples would have (the point of common random numbers)."""
+    for row in baseline_vs_no_force.rows:
+        assert row["diff"]["se_paired"] < row["diff"]["se_unpaired"], row["label"]
+
+
+def test_collapse_hazard_linearisation_matches_the_delta_method(
+    baseline_vs_no_force: app.Comparison,
+) -> None:
+    """The per-replication values average to the summary's rate, and their t-interval has the
+    half-width of the summary's delta-method interval (within 0.5%: n/(n−1) and t vs z)."""
+    for res in (baseline_vs_no_force.a, baseline_vs_no_force.b):
+        hazard = res.summary["collapse_hazard"]
+        values = app.collapse_hazard_values(res.records)
+        mean, lo, hi = metrics.mean_interval(values)
+        assert mean == pytest.approx(hazard["rate"], rel=1e-12)
+        assert (hi - lo) / 2 == pytest.approx((hazard["hi"] - hazard["lo"]) / 2, rel=0.005)
+
+
+def test_a_setting_compared_with_itself_differs_by_nothing() -> None:
+    a = app.dashboard_config("article_baseline", rng=5)
+    c = app.compare(a, app.compare_config(a, "article_baseline", None), replications=200)
+    for row in c.rows:
+        assert (row["diff"]["diff"], row["diff"]["lo"], row["diff"]["hi"]) == (0.0, 0.0, 0.0)
+
+
+def test_no_ceasefire_weeks_give_no_hazard() -> None:
+    records = run_scenario("article_baseline", replications=20, weeks=1, n_jobs=1).records
+    records = records.assign(ceasefire_weeks=0, ceasefire_failures=0)
+    assert np.isnan(app.collapse_hazard_values(records)).all()
+
+
+def test_comparison_html_states_settings_assumptions_and_the_dilemma_map(
+    baseline_vs_no_force: app.Comparison,
+) -> None:
+    html = app.compare_html(baseline_vs_no_force)
+    for m in app.COMPARE_MEASURES:
+        assert m.label in html
+    assert "<a href='README.md#the-dilemma-map'" in html and ">dilemma map</a>" in html
+    assert html.count("<code>russia.force_aversion</code>&nbsp;=&nbsp;1") == 2
+    assert html.count("<code>ukraine.guarantee_weight</code>&nbsp;=&nbsp;2") == 2
+    assert "preset article_baseline" in html and "preset no_force" in html
+    assert "seed 20250904" in html and "1,000 replications each" in html
+    diff = baseline_vs_no_force.rows[1]["diff"]
+    assert f"{diff['diff']:+.3f} <span class='ci'>({diff['lo']:+.3f} – {diff['hi']:+.3f})" in html
+
+
+# --------------------------------------------------------------------------------------------- #
+# The rules card and the paths plot
+# --------------------------------------------------------------------------------------------- #
+def test_rules_card_shows_quote_roles_and_parameter_classes() -> None:
+    cfg = app.dashboard_config("us_no_role")
+    html = app.rules_html(cfg)
+    for info in RULES.values():
+        assert escape(info.title) in html
+    for role in ("supports", "constrains", "counterfactual"):
+        assert f"<span class='role role-{role}'>{role}</span>" in html
+    assert "<code>us.role</code>&nbsp;=&nbsp;none <span class='kind kind-lever'" in html
+    for row in rulebook.rows(cfg):  # every parameter of every rule, with its provenance class
+        for p in row["params"]:
+            assert (f"<code>{p['key']}</code>&nbsp;=&nbsp;{escape(app._value_text(p['value']))} "
+                    f"<span class='kind kind-{p['kind']}'") in html, p["key"]
+    q21 = quotes()["Q21"]
+    assert f"<b>Q21</b> <span class='role role-counterfactual'>counterfactual</span> “{q21}”" \
+        in html.replace("&#x27;", "'")
+    assert "``" not in html and ":class:" not in html  # docstring markup becomes <code>
+
+
+def test_paths_figure_has_the_v2_panels() -> None:
     model = app.DashboardModel()
     for _ in range(5):
         model.step()
     fig = app.paths_figure(model.datacollector.get_model_vars_dataframe(), model.weeks, "caption")
-    titles = [ax.get_title() for ax in fig.axes]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == [t for _, t, _, _ in app.PATH_PANELS]
+    assert [c for c, *_ in app.PATH_PANELS] == ["phase", "territory", "troops_deployed",
+                                                 "credibility", "threat", "martial_law"]
     assert all(ax.get_xlim() == (0.0, float(model.weeks)) for ax in fig.axes)
+    territory = fig.axes[1]
+    twin = next(ax for ax in fig.axes if ax is not territory and ax.bbox.bounds ==
+                territory.bbox.bounds)  # the claim gap's right-hand axis
+    assert twin.get_ylabel() == "claim gap, pp"
 
 
+# --------------------------------------------------------------------------------------------- #
+# The Host check
+# --------------------------------------------------------------------------------------------- #
+def test_allowed_hosts() -> None:
+    assert app.allowed_hosts("127.0.0.1") == {"localhost", "127.0.0.1", "::1"}
+    assert app.allowed_hosts(None) == app.LOOPBACK_NAMES
+    assert app.allowed_hosts("Dash.Example.") == app.LOOPBACK_NAMES | {"dash.example"}
+    assert "10.1.2.3" in app.allowed_hosts("10.1.2.3", ["other.lan"])
+    assert "other.lan" in app.allowed_hosts("127.0.0.1", ["other.lan"])
+
+
+def test_a_wildcard_bind_also_allows_this_machines_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.socket, "gethostname", lambda: "Box")
+    monkeypatch.setattr(app.socket, "getfqdn", lambda name: "box.lan")
+    monkeypatch.setattr(app.socket, "gethostbyname_ex", lambda name: (name, [], ["192.0.2.7"]))
+    assert app.allowed_hosts("0.0.0.0") >= {"box", "box.lan", "192.0.2.7", "0.0.0.0"}
+    assert "evil.example" not in app.allowed_hosts("0.0.0.0")
+
+
+@pytest.mark.parametrize("header, ok", [
+    ("127.0.0.1:8765", True), ("localhost", True), ("LOCALHOST:1", True), ("[::1]:8765", True),
+    ("[::1]", True), ("localhost.", True), ("evil.example", False), ("evil.example:8765", False),
+    ("127.0.0.1.evil.example", False), ("localhost@evil.example", False), ("[::1", False),
+    ("", False), (None, False), ("127.0.0.2", False),
+])
+def test_host_allowed(header: str | None, ok: bool) -> None:
+    assert app.host_allowed(header, app.LOOPBACK_NAMES) is ok
+
+
+async def _call(guard: Any, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await guard(scope, receive, send)
+    return sent
+
+
+def _downstream() -> tuple[Any, list[str]]:
+    seen: list[str] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+
+    return inner, seen
+
+
+def test_host_guard_refuses_other_hosts_and_passes_the_rest() -> None:
+    inner, seen = _downstream()
+    guard = app.HostGuard(inner, app.LOOPBACK_NAMES)
+
+    def scope(kind: str, host: bytes | None) -> dict[str, Any]:
+        return {"type": kind, "headers": [] if host is None else [(b"host", host)]}
+
+    sent = asyncio.run(_call(guard, scope("http", b"evil.example")))
+    assert sent[0]["status"] == 400 and sent[1]["body"] == app.BAD_HOST_BODY
+    assert asyncio.run(_call(guard, scope("websocket", b"evil.example"))) == [
+        {"type": "websocket.close", "code": 1008}]
+    assert asyncio.run(_call(guard, scope("http", None)))[0]["status"] == 400
+    assert seen == []
+    for kind, host in (("http", b"127.0.0.1:9"), ("websocket", b"localhost:9"),
+                       ("lifespan", None)):
+        assert asyncio.run(_call(guard, scope(kind, host))) == []
+    assert seen == ["http", "websocket", "lifespan"]
+
+
+def test_install_host_guard_wraps_solaras_app_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.applications import Starlette
+
+    monkeypatch.setenv("SERVER_NAME", "127.0.0.2")
+    monkeypatch.setenv(app.ALLOW_HOSTS_ENV, "a.lan,b.lan")
+    started = Starlette()
+    started.middleware_stack = started.build_middleware_stack()  # as after the lifespan call
+    assert app.install_host_guard(started) is True
+    guard = started.middleware_stack
+    assert isinstance(guard, app.HostGuard)
+    assert guard.allowed == app.LOOPBACK_NAMES | {"127.0.0.2", "a.lan", "b.lan"}
+    assert app.install_host_guard(started) is False and started.middleware_stack is guard
+
+    fresh = Starlette()  # before its first call: the outermost middleware
+    assert app.install_host_guard(fresh, app.LOOPBACK_NAMES) is True
+    assert app.install_host_guard(fresh, app.LOOPBACK_NAMES) is False
+    stack = fresh.build_middleware_stack()
+    outer = stack.app  # Starlette's ServerErrorMiddleware wraps the user middleware
+    assert isinstance(outer, app.HostGuard) and outer.allowed == app.LOOPBACK_NAMES
+
+
+# --------------------------------------------------------------------------------------------- #
+# The error view
+# --------------------------------------------------------------------------------------------- #
+def _texts(widget: Any) -> list[str]:
+    out: list[str] = []
+    for attr in ("children", "label", "value", "v_model"):
+        value = getattr(widget, attr, None)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, ipywidgets.Widget):
+                out.extend(_texts(item))
+    return out
+
+
+@solara.component
+def _Failing() -> None:
+    raise RuntimeError(f"{Path(__file__).resolve()}: a failure with a server path")
+
+
+def test_a_failure_shows_a_short_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(app, "Dashboard", _Failing)
+    box, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        text = " ".join(_texts(box))
+        assert "The dashboard failed (RuntimeError)" in text and "server log" in text
+        assert "Traceback" not in text and os.sep + "work" not in text and ".py" not in text
+        assert "a failure with a server path" in caplog.text  # the details go to the log
+        assert "Start again" in text
+    finally:
+        rc.close()
+
+
+def test_internal_errors_name_only_the_kind() -> None:
+    message = app._internal_error("The comparison", FileNotFoundError("/work/main/secret"))
+    assert message == "The comparison failed (FileNotFoundError); the server log has the details."
+
+
+# --------------------------------------------------------------------------------------------- #
+# Command line and assets
+# --------------------------------------------------------------------------------------------- #
 def test_main_serves_on_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(app.os, "execv", lambda path, argv: calls.append(list(argv)))
-    for name in ("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "PYTHONWARNINGS"):
+    for name in ("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "PYTHONWARNINGS", app.ALLOW_HOSTS_ENV):
         monkeypatch.delenv(name, raising=False)  # restored (unset) after the test
     assert app.main([]) == 0
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
-    assert app.main(["--port", "9001", "--host", "0.0.0.0", "--dev"]) == 0
+    assert app.ALLOW_HOSTS_ENV not in os.environ
+    assert app.main(["--port", "9001", "--host", "0.0.0.0", "--dev", "--allow-host", "a.lan",
+                     "--allow-host", "b.lan"]) == 0
     first, second = calls
     assert first == app.dashboard_command("127.0.0.1", 8765)
     assert first[first.index("--host") + 1] == "127.0.0.1" and "--production" in first
     assert first[1:5] == ["-m", "solara", "run", "sim.app"]
     assert second[second.index("--host") + 1] == "0.0.0.0" and "9001" in second
     assert "--production" not in second
+    assert os.environ[app.ALLOW_HOSTS_ENV] == "a.lan,b.lan"
 
 
 def test_missing_assets_message(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,6 +439,7 @@ def test_missing_assets_message(monkeypatch: pytest.MonkeyPatch) -> None:
     message = app.missing_assets_message()
     assert message is not None
     assert "requirejs@2.3.6" in message and "ceasefire-sim-install-dashboard-assets" in message
+    assert "/x/" not in message  # names only, no server paths
     monkeypatch.setattr(app.dashboard_assets, "check", list)
     assert app.missing_assets_message() is None
 
@@ -139,149 +450,8 @@ def test_offline_assets_are_installed() -> None:
                            "`ceasefire-sim-install-dashboard-assets`")
 
 
-# --------------------------------------------------------------------------------------------- #
-# In the browser
-# --------------------------------------------------------------------------------------------- #
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """The dashboard served on a free loopback port with the command ``main()`` runs."""
-    with solara_server(command=lambda port: app.dashboard_command(port=port)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[OfflineBrowser]:
-    with offline_browser(viewport=VIEWPORT) as session:
-        yield session
-
-
-@pytest.fixture
-def artifact_dir(tmp_path: Path) -> Path:
-    path = Path(os.environ.get("ARTIFACT_DIR") or tmp_path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _time(page: Page, value: int) -> None:
-    page.get_by_text(f"Time: {value:.1f}", exact=True).wait_for()
-
-
-def _select(page: Page, label: str, option: str) -> None:
-    page.locator(f".v-select:has(label:text-is('{label}'))").click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _assert_clean(browser: OfflineBrowser) -> None:
-    assert browser.blocked == [], f"the page tried to reach the internet: {browser.blocked}"
-    assert browser.unexpected_page_errors() == []
-
-
-def test_page_steps_plays_and_runs_replications_offline(
-    server: str, browser: OfflineBrowser, artifact_dir: Path
-) -> None:
-    page = browser.new_page()
-    load_dashboard(page, server)
-    _time(page, 0)
-    assert page.get_by_text("assets are missing").count() == 0
-    plot = page.locator(MATPLOTLIB_PLOT).first
-    expect(plot).to_have_attribute("src", re.compile("^blob:"))
-
-    # Change two levers, then Reset rebuilds the model with them.
-    _select(page, "US role", "none")
-    troops = page.get_by_role("slider", name="Troops pledged")
-    troops.focus()
-    for _ in range(5):
-        troops.press("ArrowRight")  # one step = 1,000 troops: 20,000 -> 25,000
-    expect(troops).to_have_attribute("aria-valuenow", "25000")
-    page.locator(RESET_BUTTON).click()
-    status = page.locator(".v-card:has-text('This run')")
-    expect(status).to_contain_text("US role none")
-    expect(status).to_contain_text("25,000 troops pledged")
-    _time(page, 0)
-
-    # Step: the counters and the plot change every week.
-    sources = [plot.get_attribute("src")]
-    for week in (1, 2, 3):
-        page.locator(STEP_BUTTON).click()
-        _time(page, week)
-        expect(status).to_contain_text(f"Week {week} of 104")
-        expect(plot).not_to_have_attribute("src", sources[-1])
-        sources.append(plot.get_attribute("src"))
-    assert len(set(sources)) == 4
-
-    # Play runs on by itself until paused.
-    page.locator(PLAY_BUTTON).click()
-    page.get_by_text(re.compile(r"^Time: ([6-9]|\d{2,3})\.0$")).wait_for()
-    page.locator(PAUSE_BUTTON).click()
-    page.locator(PLAY_BUTTON).wait_for()
-    clock = page.get_by_text(re.compile(r"^Time: \d+\.0$"))
-    page.wait_for_timeout(1000)  # a step already under way when pausing may still land
-    paused_at = clock.inner_text()
-    page.wait_for_timeout(1000)
-    assert clock.inner_text() == paused_at
-
-    # 1,000 replications of the same settings: the probabilities the Python API gives.
-    page.get_by_role("button", name="Run 1,000 replications").click()
-    table = page.locator("table.ceasefire-outcomes")
-    table.wait_for()
-    rows = [r.split("\t") for r in table.locator("tbody tr").all_inner_texts()]
-    expected = run_scenario("article_baseline", ["us.role=none", "deployment.troops_total=25000"],
-                            replications=1000, engine="batched", n_jobs=1).summary["outcomes"]
-    assert [r[0] for r in rows] == [f"P({OUTCOME_LABELS[o]})" for o in OUTCOMES]
-    for row, name in zip(rows, OUTCOMES, strict=True):
-        e = expected[name]
-        assert row[1:] == [f"{e['p']:.3f}", f"{e['lo']:.3f} – {e['hi']:.3f}"], name
-    assert abs(sum(float(r[1]) for r in rows) - 1.0) < 0.0025  # four rounded shares
-    expect(page.locator(".v-card:has-text('Many runs')")).to_contain_text("US role none")
-    expect(page.locator(".v-card:has-text('Many runs') " + MATPLOTLIB_PLOT)).to_be_visible()
-
-    # The rules in force, with this run's values and the article's quotes.
-    rules = page.locator(".ceasefire-rules")
-    expect(rules).to_contain_text("us.role = none")
-    expect(rules).to_contain_text(quotes()["Q07"])
-
-    shot = artifact_dir / "dashboard.png"
-    page.screenshot(path=str(shot), full_page=True)
-    print(f"dashboard screenshot: {shot}")
-    assert shot.stat().st_size > 50_000
-    _assert_clean(browser)
-    page.close()
-
-
-def test_sessions_have_their_own_models_and_presets_fill_the_levers(
-    server: str, browser: OfflineBrowser
-) -> None:
-    """Two browser sessions (separate contexts): what one does never reaches the other."""
-    other = browser.new_session()
-    first, second = browser.new_page(), browser.new_page(other)
-    load_dashboard(first, server)
-    load_dashboard(second, server)
-
-    # The first session picks a preset: a new model, and the lever inputs take its values.
-    first.locator(STEP_BUTTON).click()
-    _time(first, 1)
-    _select(first, "Scenario preset", "coalition_shrinks")
-    _time(first, 0)
-    status = first.locator(".v-card:has-text('This run')")
-    expect(status).to_contain_text("preset coalition_shrinks")
-    expect(status).to_contain_text("· 12 members ·")
-    expect(first.get_by_role("slider", name="Coalition members")).to_have_attribute(
-        "aria-valuenow", "12")
-    for week in (1, 2):
-        first.locator(STEP_BUTTON).click()
-        _time(first, week)
-
-    # The second session still has its own model: the baseline, at week 0.
-    _time(second, 0)
-    assert second.get_by_text("Time: 2.0", exact=True).count() == 0
-    other_status = second.locator(".v-card:has-text('This run')")
-    expect(other_status).to_contain_text("preset article_baseline")
-    expect(other_status).to_contain_text("· 26 members ·")
-    expect(second.get_by_role("slider", name="Coalition members")).to_have_attribute(
-        "aria-valuenow", "26")
-    second.locator(STEP_BUTTON).click()
-    _time(second, 1)
-    _time(first, 2)
-    _assert_clean(browser)
-    other.close()
-    first.close()
+def test_describe_levers_names_every_lever_and_the_seed() -> None:
+    text = app.describe_levers(app.dashboard_config("coalition_shrinks", rng=3))
+    assert text.startswith("preset coalition_shrinks · ") and " · 12 members · " in text
+    assert "force_aversion 1 · guarantee_weight 2 · seed 3 · 104 weeks" in text
+    assert "terms recognise the line of contact, force stays · Russia rejects the force" in text

@@ -19,38 +19,47 @@ import pytest
 from sim import experiment
 from sim.api import compose_config
 from sim.batched import run_batch
-from sim.config import TIMINGS, US_ROLES, Config
+from sim.config import GERMANY_CONDITIONS, RECOGNITION, TIMINGS, US_ROLES, Config
 from sim.model import CeasefireModel
 from sim.resources import conf_dir
 
 N_SEEDS = 200  # replications compared per configuration
 TOL = 1e-9  # absolute tolerance for continuous values and weekly paths
 RANDOM_CONFIG_SEED = 20250904
-N_RANDOM_CONFIGS = 3
+N_RANDOM_CONFIGS = 6
 # Record fields that are event weeks or counts: compared exactly (NaN = the event never happened).
 EXACT = ("final_phase", "week_first_ceasefire", "week_first_collapse", "week_settlement",
          "week_escalation", "week_first_strike", "peace_duration", "peace_failed",
-         "n_ceasefires", "n_collapses", "n_strikes", "n_violations", "members_remaining",
-         "us_backing")
+         "n_ceasefires", "n_collapses", "n_breakdowns", "n_strikes", "n_violations",
+         "n_referendums", "referendum_passed", "ceasefire_weeks", "ceasefire_failures",
+         "escalation_from", "members_remaining", "us_form", "peak_troops_deployed")
 
 SCENARIOS = sorted(p.stem for p in (conf_dir() / "scenario").glob("*.yaml"))
 
 
 def _random_overrides(rng: np.random.Generator) -> list[str]:
-    """A random valid configuration, as Hydra overrides."""
+    """A random valid configuration, as Hydra overrides (every lever drawn)."""
+    timing = str(rng.choice(TIMINGS))
+    force_stays = True if timing == "after_settlement" else bool(rng.integers(0, 2))
     return [
-        f"deployment.timing={rng.choice(TIMINGS)}",
+        f"deployment.timing={timing}",
         f"us.role={rng.choice(US_ROLES)}",
         f"deployment.posture={rng.choice(['rear', 'tripwire'])}",
         f"deployment.troops_total={float(rng.uniform(0, 60000))!r}",
         f"coalition.members={int(rng.integers(0, 27))}",
-        f"coalition.germany_condition={rng.choice(['ceasefire_holds', 'settlement'])}",
-        f"russia.strike_propensity={float(rng.uniform(0, 0.3))!r}",
+        f"coalition.germany_condition={rng.choice(GERMANY_CONDITIONS)}",
+        f"coalition.respect_russian_veto={str(bool(rng.integers(0, 2))).lower()}",
+        f"russia.force_consent={str(bool(rng.integers(0, 2))).lower()}",
+        f"russia.strike_propensity={float(rng.uniform(0, 0.05))!r}",
         f"russia.escalation_prob={float(rng.uniform(0, 0.5))!r}",
-        f"us.backing_prob={float(rng.uniform(0, 1))!r}",
+        f"russia.accept_intercept={float(rng.uniform(-2, 1))!r}",
+        f"us.air_support_prob={float(rng.uniform(0, 1))!r}",
+        f"terms.recognise={rng.choice(RECOGNITION)}",
+        f"terms.force_stays={str(force_stays).lower()}",
+        f"force.withdraw_on_collapse={str(bool(rng.integers(0, 2))).lower()}",
         f"ukraine.referendum_required={str(bool(rng.integers(0, 2))).lower()}",
         f"sim.seed={int(rng.integers(0, 2**40))}",
-        f"sim.weeks={int(rng.integers(20, 157))}",
+        f"sim.weeks={int(rng.integers(20, 313))}",
     ]
 
 
@@ -94,7 +103,7 @@ def _assert_engines_agree(cfg: Config) -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_engines_agree_in_every_named_scenario(scenario: str) -> None:
-    assert len(SCENARIOS) >= 8
+    assert len(SCENARIOS) >= 13
     _assert_engines_agree(compose_config(scenario))
 
 

@@ -11,6 +11,9 @@ import pytest
 
 from sim import metrics
 from sim.metrics import (
+    moves,
+    paired_headlines,
+    rate_interval,
     OUTCOMES,
     format_summary,
     kaplan_meier,
@@ -250,12 +253,19 @@ def _records() -> pd.DataFrame:
             ],
             "n_ceasefires": [1, 1, 1, 1, 0, 0, 0, 1, 1, 1],
             "n_collapses": [0, 0, 0, 1, 0, 0, 0, 0, 0, 1],
+            "n_breakdowns": [0] * 10,
             "n_strikes": [0, 1, 2, 3, 4, 0, 1, 2, 3, 4],
             "n_violations": [0] * 10,
+            "n_referendums": [1, 0, 0, 0, 0, 0, 0, 0, 2, 0],
+            "referendum_passed": [True, *(False,) * 7, True, False],
+            "ceasefire_weeks": [25, 50, 48, 10, 0, 0, 0, 20, 3, 1],
+            "ceasefire_failures": [0, 0, 0, 1, 0, 0, 0, 0, 0, 1],
+            "escalation_from": [-1] * 10,
             "peak_troops_deployed": [0.0] * 10,
             "members_remaining": [26, 26, 25, 24, 26, 26, 26, 25, 26, 20],
             "final_territory": np.linspace(0.1, 0.2, 10),
-            "us_backing": [True] * 10,
+            "final_claim_gap": np.linspace(0.03, 0.01, 10),
+            "us_form": [2] * 10,
         }
     )
 
@@ -277,15 +287,23 @@ def test_summarise_hand_built() -> None:
         assert s["outcomes"][name] == {"p": p, "lo": lo, "hi": hi}
     assert s["outcomes"]["escalation"]["p"] == 0.0
     # first ceasefire by week 12: weeks 5, 10, 12 -> 3/10; by 52: 6/10; by 60: 7/10
-    assert list(s["ceasefire_within"]) == ["12", "52", "60"]
-    assert s["ceasefire_within"]["12"]["p"] == pytest.approx(0.3)
+    assert list(s["ceasefire_within"]) == ["13", "52", "60"]
+    assert s["ceasefire_within"]["13"]["p"] == pytest.approx(0.3)
     assert s["ceasefire_within"]["52"]["p"] == pytest.approx(0.6)
     assert s["ceasefire_within"]["60"]["p"] == pytest.approx(0.7)
     # median of (5, 10, 12, 20, 40, 52, 58) = 20
     assert s["n_with_ceasefire"] == 7
     assert s["median_week_first_ceasefire"] == 20.0
-    # collapse | ceasefire: 2 of 7
-    assert s["collapse_after_ceasefire"]["p"] == pytest.approx(2 / 7)
+    # ceasefire failures per 100 ceasefire-weeks: 2 failures in 157 weeks
+    assert s["collapse_hazard"]["rate"] == pytest.approx(200 / 157)
+    assert (s["collapse_hazard"]["failures"], s["collapse_hazard"]["weeks"]) == (2, 157)
+    assert s["collapse_hazard"]["lo"] < s["collapse_hazard"]["rate"] < s["collapse_hazard"]["hi"]
+    # war or escalation: 5 of 10; referendum held in 2, passed in 2
+    assert s["war_or_escalation"]["p"] == pytest.approx(0.5)
+    assert s["referendum"]["held"]["p"] == pytest.approx(0.2)
+    assert s["referendum"]["passed"]["p"] == pytest.approx(0.2)
+    assert s["escalation_from"]["ceasefire"]["p"] == 0.0
+    assert s["final_claim_gap"]["mean"] == pytest.approx(0.02)
     # strikes mean 20/10 = 2.0; members mean 250/10 = 25.0
     assert s["strikes"]["mean"] == pytest.approx(2.0)
     assert s["members_remaining"]["mean"] == pytest.approx(25.0)
@@ -299,11 +317,14 @@ def test_summarise_short_horizon_and_no_ceasefire() -> None:
     records = _records().assign(week_first_ceasefire=np.nan, peace_duration=np.nan)
     s = summarise(records, 20, scenario="none", seed=np.uint64(2**63))
     json.dumps(s, allow_nan=False)
-    assert list(s["ceasefire_within"]) == ["12", "20"]
+    assert list(s["ceasefire_within"]) == ["13", "20"]
     assert s["median_week_first_ceasefire"] is None
     assert s["n_with_ceasefire"] == 0
-    assert s["collapse_after_ceasefire"] == {"p": None, "lo": None, "hi": None}
     assert s["seed"] == 2**63
+    s = summarise(records.assign(ceasefire_weeks=0, ceasefire_failures=0), 20, scenario="none",
+                  seed=1)
+    assert s["collapse_hazard"] == {"rate": None, "lo": None, "hi": None, "failures": 0,
+                                    "weeks": 0}
 
 
 def test_summarise_rejects_unknown_outcome() -> None:
@@ -363,3 +384,36 @@ def test_paired_difference_outcome_indicator_and_mismatch() -> None:
         paired_difference(rec_a, rec_c, "n_strikes")
     with pytest.raises(ValueError, match="replications"):
         paired_difference(rec_a, rec_a.iloc[1:], "n_strikes")
+
+
+def test_rate_interval_closed_form_and_rule_of_three() -> None:
+    rate, lo, hi = rate_interval([1, 0, 1, 0], [10, 10, 10, 10])
+    assert rate == pytest.approx(5.0)
+    # delta method: r = 0.05, influences e - r w = [0.5, -0.5, 0.5, -0.5], W = 40
+    se = math.sqrt(4 * 0.25) / 40
+    assert lo == pytest.approx(100 * (0.05 - 1.959963984540054 * se))
+    assert hi == pytest.approx(100 * (0.05 + 1.959963984540054 * se))
+    assert rate_interval([0, 0], [50, 50]) == (0.0, 0.0, pytest.approx(3.0))
+
+
+def test_paired_headlines_recover_a_known_difference() -> None:
+    """Seed 7, 20,000 replications: B has P(settlement) raised by 0.1 on a known subset."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    base = pd.DataFrame({
+        "replication": np.arange(n), "seed": np.arange(n, dtype=np.uint64),
+        "outcome": np.where(rng.uniform(size=n) < 0.3, "settlement", "war"),
+        "week_first_ceasefire": np.where(rng.uniform(size=n) < 0.5, 10.0, np.nan),
+        "ceasefire_weeks": rng.integers(0, 50, n), "ceasefire_failures": rng.integers(0, 2, n),
+    })
+    other = base.copy()
+    flip = (other["outcome"] == "war") & (rng.uniform(size=n) < 0.1 / 0.7)
+    other.loc[flip, "outcome"] = "settlement"
+    res = paired_headlines(other, base)
+    assert res["p_settlement"]["diff"] == pytest.approx(0.1, abs=0.01)
+    assert moves(res["p_settlement"]) and moves(res["p_war_or_escalation"])
+    assert res["p_first_ceasefire"]["diff"] == 0 and not moves(res["p_first_ceasefire"])
+    assert res["collapse_hazard"]["diff"] == 0 and not moves(res["collapse_hazard"])
+    shifted = base.assign(ceasefire_failures=base["ceasefire_failures"] + (base.index % 5 == 0))
+    haz = paired_headlines(shifted, base)["collapse_hazard"]
+    assert haz["diff"] > 0 and moves(haz)

@@ -47,7 +47,9 @@ SETTINGS = settings(
 )
 
 _PAIRED = {"deployment.land_share", "deployment.sea_share", "coalition.resolve_low",
-           "coalition.resolve_high"}  # drawn jointly below (cross-field constraints)
+           "coalition.resolve_high", "deployment.lead_share", "deployment.germany_share",
+           "battlefield.held_outside_claim", "battlefield.initial_territory",
+           "terms.force_stays"}  # drawn jointly below (cross-field constraints)
 
 
 def _field_strategy(f: dataclasses.Field) -> st.SearchStrategy[Any]:
@@ -78,6 +80,17 @@ def configs(draw: st.DrawFn) -> Config:
     low, high = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2),
                             label="coalition resolve bounds"))
     data["coalition"]["resolve_low"], data["coalition"]["resolve_high"] = low, high
+    lead = draw(st.floats(0.0, 1.0), label="deployment.lead_share")
+    data["deployment"]["lead_share"] = lead
+    data["deployment"]["germany_share"] = draw(st.floats(0.0, 1.0 - lead),
+                                               label="deployment.germany_share")
+    held = draw(st.floats(0.0, 1.0), label="battlefield.initial_territory")
+    data["battlefield"]["initial_territory"] = held
+    data["battlefield"]["held_outside_claim"] = draw(st.floats(0.0, held),
+                                                     label="battlefield.held_outside_claim")
+    after = data["deployment"]["timing"] == "after_settlement"
+    data["terms"]["force_stays"] = True if after else draw(st.booleans(),
+                                                            label="terms.force_stays")
     data["sim"] = {
         "weeks": draw(st.integers(*WEEKS_RANGE), label="sim.weeks"),
         "replications": REPLICATIONS,
@@ -90,7 +103,8 @@ def configs(draw: st.DrawFn) -> Config:
 def _probabilities(summary: dict[str, Any]) -> list[float]:
     values = []
     for block in (*summary["outcomes"].values(), *summary["ceasefire_within"].values(),
-                  summary["collapse_after_ceasefire"]):
+                  summary["war_or_escalation"], *summary["escalation_from"].values(),
+                  *summary["referendum"].values()):
         values += [v for k, v in block.items() if k in ("p", "lo", "hi") and v is not None]
     return values
 
@@ -105,16 +119,31 @@ def test_random_valid_configurations_keep_the_invariants(cfg: Config) -> None:
     probs = _probabilities(res.summary)
     assert probs and all(0.0 <= p <= 1.0 for p in probs)
 
-    for col in ("n_ceasefires", "n_collapses", "n_strikes", "n_violations",
+    for col in ("n_ceasefires", "n_collapses", "n_breakdowns", "n_strikes", "n_violations",
+                "n_referendums", "ceasefire_weeks", "ceasefire_failures",
                 "peak_troops_deployed", "members_remaining"):
         assert (rec[col] >= 0).all(), col
     assert (rec["members_remaining"] <= cfg.coalition.members).all()
     assert (rec["n_collapses"] <= rec["n_ceasefires"]).all()
+    assert (rec["ceasefire_failures"] <= rec["n_ceasefires"]).all()
+    assert (rec["ceasefire_weeks"] <= cfg.sim.weeks).all()
+    rate = res.summary["collapse_hazard"]
+    if rate["rate"] is not None:
+        assert 0 <= rate["lo"] <= rate["rate"] <= rate["hi"]
     for name in ("troops_deployed", "members_remaining", "strikes_cum", "violations"):
         assert (paths[name] >= 0).all(), name
     assert ((paths["territory"] >= 0) & (paths["territory"] <= 1)).all()
-    assert ((paths["credibility"] >= 0) & (paths["credibility"] <= 1 + 1e-12)).all()
+    claim = cfg.battlefield.claim
+    assert ((paths["claim_gap"] >= 0) & (paths["claim_gap"] <= claim + 1e-12)).all()
+    # Credibility: size term < 1, times the US part (at most 1 + the strongest form's excess).
+    top = max(1.0, cfg.us.strength_intelligence, cfg.us.strength_air_support,
+              cfg.us.strength_ground)
+    assert ((paths["credibility"] >= 0) & (paths["credibility"] <= top + 1e-12)).all()
     assert (paths["troops_deployed"] <= cfg.deployment.troops_total * 2 + 26).all()
+    # The force is never in Ukraine during war unless it is set to stay (a counterfactual).
+    if cfg.force.withdraw_on_collapse:
+        at_war = paths["phase"] == 0
+        assert (paths["troops_deployed"][at_war] == 0).all()
 
     # Members never rejoin after withdrawing; strikes only accumulate.
     assert (np.diff(paths["members_remaining"], axis=1) <= 0).all()

@@ -1,9 +1,10 @@
-"""Sensitivity analysis and scenario discovery (:mod:`sim.sensitivity`).
+"""Sensitivity indices, matching points to a design, PRIM and in-process designs (sim.sweeps).
 
-The estimators are checked through the module's own functions on test functions with known
-answers (SALib's practice): the Ishigami function's Sobol indices and a linear model's Morris
-elementary effects; PRIM on a synthetic table whose box is known. A small real run checks the
-plumbing from configuration to indices and figure.
+The estimators are checked through the project's own functions on test functions with known
+answers (SALib's practice): the Ishigami function's Sobol indices and a linear function's Morris
+elementary effects, each computed on a design's unit coordinates (the indices do not depend on
+the affine map to the parameters' ranges). PRIM is checked on a synthetic table whose box is
+known; a small real run checks the plumbing from a design to the engine and a figure.
 """
 
 from __future__ import annotations
@@ -17,89 +18,134 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim import sensitivity as S
+from sim import experiment
 from sim.api import compose_config
-from sim.config import iter_params
+from sim.sweeps import analysis, designs, indices, prim
+from sim.sweeps.points import apply, evaluate, groups
 
 # Ishigami (a = 7, b = 0.1) on [-π, π]^3: analytic first-order and total indices.
 ISHIGAMI_S1 = (0.3139, 0.4424, 0.0)
 ISHIGAMI_ST = (0.5576, 0.4424, 0.2437)
+THREE = {"russia": {"escalation_prob": None, "strike_propensity": None},
+         "us": {"air_support_prob": None}}  # sorted keys: escalation, strike, air support
 
 
-def _ishigami(x: pd.DataFrame) -> np.ndarray:
-    x1, x2, x3 = (x[c].to_numpy() for c in ("x1", "x2", "x3"))
-    return np.sin(x1) + 7.0 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
+def _results(spec: designs.DesignSpec, y: np.ndarray, others: float = 0.25) -> pd.DataFrame:
+    """A results table as :func:`analysis.match_design` returns it, with outcome ``y``."""
+    table = analysis.design_table(spec)
+    for col in analysis.SWEEP_OUTCOMES:
+        table[col] = y if col == "p_escalation" else others
+    return table
 
 
 def test_sobol_indices_of_the_ishigami_function() -> None:
-    """N = 2048 Saltelli base samples, seed 1: indices within 0.05 of the analytic values."""
-    prob = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
-    table = S.sample_sobol(prob, 2048, seed=1)
-    table["y"] = _ishigami(table)
-    idx = S.sobol_indices(table, prob, outcomes=["y"], seed=1).set_index("parameter")
-    assert idx["S1"].to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.05)
-    assert idx["ST"].to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.05)
+    """N = 2048 Saltelli base samples, design seed 1: indices within 0.05 of the analytic."""
+    spec = designs.spec_from_mapping({"method": "sobol", "n": 2048, "seed": 1, "space": THREE})
+    x = -math.pi + 2 * math.pi * designs.unit_sample(spec)
+    y = np.sin(x[:, 0]) + 7.0 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table, notes = indices.sweep_indices(spec, _results(spec, y))
+    esc = table[table["outcome"] == "p_escalation"]
+    s1 = esc[esc["index"] == "S1"].set_index("parameter").loc[spec.keys, "value"]
+    st = esc[esc["index"] == "ST"].set_index("parameter").loc[spec.keys, "value"]
+    assert s1.to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.05)
+    assert st.to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.05)
+    assert set(table["outcome"]) == {"p_escalation"}  # the constant outcomes are left out
+    assert len(notes) == len(analysis.SWEEP_OUTCOMES) - 1
+    assert all("at every point" in n for n in notes)
 
 
-def test_morris_recovers_linear_coefficients() -> None:
-    """For y = 1·a + 2·b + 0·c every elementary effect equals the coefficient (× range)."""
-    prob = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1], [0, 2], [0, 1]]}
-    table = S.sample_morris(prob, trajectories=20, seed=3)
-    table["y"] = 1.0 * table["a"] + 2.0 * table["b"] + 0.0 * table["c"]
-    idx = S.morris_indices(table, prob, outcomes=["y"], seed=3).set_index("parameter")
-    # SALib scales effects to the unit range: mu* = coefficient × (hi − lo)
-    assert idx["mu_star"].to_numpy() == pytest.approx([1.0, 4.0, 0.0], abs=1e-9)
-    assert idx["sigma"].to_numpy() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+def test_morris_recovers_linear_coefficients_in_units_per_range() -> None:
+    """y = 1·u₀ + 2·u₁ + 0·u₂ on the unit coordinates: every elementary effect is exact."""
+    spec = designs.spec_from_mapping({"method": "morris", "n": 20, "seed": 3, "space": THREE})
+    u = designs.unit_sample(spec)
+    table, _ = indices.sweep_indices(spec, _results(spec, 1.0 * u[:, 0] + 2.0 * u[:, 1]))
+    esc = table[table["outcome"] == "p_escalation"].pivot_table(
+        index="parameter", columns="index", values="value").loc[spec.keys]
+    assert esc["mu_star"].to_numpy() == pytest.approx([1.0, 2.0, 0.0], abs=1e-9)
+    assert esc["mu"].to_numpy() == pytest.approx([1.0, 2.0, 0.0], abs=1e-9)
+    assert esc["sigma"].to_numpy() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+
+
+def test_indices_follow_the_design_order_not_the_row_order() -> None:
+    spec = designs.spec_from_mapping({"method": "morris", "n": 6, "seed": 1, "space": THREE})
+    u = designs.unit_sample(spec)
+    y = 0.5 * u[:, 1] + 2.0 * u[:, 0]
+    sweep = _results(spec, y).assign(status="ok")
+    shuffled = sweep.iloc[np.random.default_rng(0).permutation(len(sweep))]
+    results, missing = analysis.match_design(spec, shuffled)
+    assert missing.empty and list(results["point"]) == list(range(spec.size))
+    table, _ = indices.sweep_indices(spec, results)
+    mu_star = table[(table["index"] == "mu_star") & (table["outcome"] == "p_escalation")]
+    assert mu_star.set_index("parameter")["value"].to_dict() == pytest.approx(
+        {"russia.escalation_prob": 2.0, "russia.strike_propensity": 0.5,
+         "us.air_support_prob": 0.0}, abs=1e-9)
+
+    sweep.loc[3, "collapse_hazard"] = np.nan  # no ceasefire-weeks at one point
+    _, notes = indices.sweep_indices(spec, analysis.match_design(spec, sweep)[0])
+    assert any("collapse_hazard): left out, undefined at 1 points" in n for n in notes)
+
+
+def test_points_that_ran_other_values_or_failed_count_as_missing() -> None:
+    spec = designs.spec_from_mapping({"method": "sobol", "n": 4, "seed": 1, "space": THREE})
+    sweep = _results(spec, np.linspace(0.0, 1.0, spec.size)).assign(status="ok", error="")
+    sweep.loc[2, "russia.strike_propensity"] += 0.001
+    sweep.loc[4, ["status", "error"]] = ["failed", "ConfigError: boom"]
+    sweep = sweep.drop(index=7)
+    results, missing = analysis.match_design(spec, sweep)
+    assert len(results) == spec.size - 3
+    assert list(missing["point"]) == [2, 4, 7]
+    assert "russia.strike_propensity" in missing.loc[0, "reason"]
+    assert missing.loc[1, "reason"] == "ConfigError: boom"
+    assert missing.loc[2, "status"] == "not run"
+    with pytest.raises(ValueError, match="3 of 20 design points are missing"):
+        indices.sweep_indices(spec, results)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ema_workbench") is None,
                     reason="PRIM needs the optional ema_workbench package")
 def test_prim_finds_a_known_box_and_states_it_readably() -> None:
+    """1,000 uniform points, seed 0; the box is strike_propensity > 0.006 and two timings."""
     rng = np.random.default_rng(0)
     n = 1000
     table = pd.DataFrame({
-        "russia.strike_propensity": rng.uniform(0.0, 0.1, n),
-        "us.backing_prob": rng.uniform(0.5, 0.9, n),
+        "russia.strike_propensity": rng.uniform(0.0, 0.012, n),
+        "us.air_support_prob": rng.uniform(0.63, 0.87, n),
         "deployment.timing": rng.choice(["immediate", "commit_now", "after_settlement"], n),
     })
-    interest = (table["russia.strike_propensity"] > 0.06) & table["deployment.timing"].isin(
+    interest = (table["russia.strike_propensity"] > 0.006) & table["deployment.timing"].isin(
         ["immediate", "commit_now"])
-    boxes = S.prim_boxes(table, interest.to_numpy(), min_density=0.9)
+    boxes = prim.prim_boxes(table, interest.to_numpy(), list(table.columns), min_density=0.9)
     first = boxes.iloc[0]
     bound = re.search(r"russia\.strike_propensity >= ([0-9.]+)", first["conditions"])
-    assert bound is not None and 0.05 <= float(bound.group(1)) <= 0.065
+    assert bound is not None and 0.005 <= float(bound.group(1)) <= 0.0065
     assert "deployment.timing in {'commit_now', 'immediate'}" in first["conditions"]
-    assert "us.backing_prob" not in first["conditions"]
+    assert "us.air_support_prob" not in first["conditions"]
     assert first["density"] >= 0.9 and first["coverage"] >= 0.8
 
 
-def test_factors_lie_within_the_allowed_ranges() -> None:
-    meta = {key: f.metadata for key, f, _ in iter_params()}
-    for factor in S.FACTORS:
-        assert factor.key in meta
-        assert meta[factor.key]["lo"] <= factor.lo < factor.hi <= meta[factor.key]["hi"]
-        assert factor.basis
-    assert S.problem()["names"] == [f.key for f in S.FACTORS]
+def test_engine_groups_respect_the_budget_and_run_settings() -> None:
+    cfgs = [compose_config("article_baseline", [f"sim.replications={r}"])
+            for r in (100, 100, 100, 300, 50)]
+    assert groups(cfgs, 250) == [(0, 2), (2, 3), (3, 4), (4, 5)]
+    weeks = compose_config("article_baseline", ["sim.replications=100", "sim.weeks=52"])
+    assert groups([cfgs[0], weeks, cfgs[1]], 10_000) == [(0, 1), (1, 2), (2, 3)]
 
 
-def test_small_real_run_from_design_to_figure() -> None:
-    """2 Morris trajectories over 3 factors, 60 replications of 40 weeks per point."""
-    factors = [f for f in S.FACTORS if f.key in ("russia.strike_propensity",
-                                                 "russia.escalation_prob", "us.backing_prob")]
-    prob = S.problem(factors)
-    design = S.sample_morris(prob, trajectories=2, seed=5)
-    base = compose_config("article_baseline", ["sim.replications=60", "sim.weeks=40"])
-    table = S.evaluate(design, base)
-    assert len(table) == 2 * (len(factors) + 1)
-    assert list(table.columns) == [*prob["names"], *S.OUTCOMES]
-    for col in ("p_settlement", "p_escalation"):
-        assert table[col].between(0, 1).all()
+def test_small_real_design_from_points_to_figure() -> None:
+    """2 Morris trajectories over 3 factors, 60 replications of 40 weeks per point, seed
+    20250904: every point runs; the same point again gives the same numbers (common random
+    numbers); the indices table and its figure are built."""
+    spec = designs.spec_from_mapping({"method": "morris", "n": 2, "seed": 5, "space": THREE})
+    base = compose_config("article_baseline", ["sim.replications=60", "sim.weeks=40",
+                                               "sim.chunk_size=150"])
+    table = evaluate(spec, base)
+    assert list(table["point"]) == list(range(spec.size)) == list(range(8))
+    assert table[["p_settlement", "p_escalation", "p_war_or_escalation"]].stack().between(
+        0, 1).all()
     assert (table["mean_strikes"] >= 0).all()
-    # common random numbers: the same point gives the same outcomes
-    again = S.evaluate(design.iloc[:1], base)
-    pd.testing.assert_frame_equal(again, table.iloc[:1])
-
-    idx = S.morris_indices(table, prob)
-    assert set(idx["outcome"]) == set(S.OUTCOMES) and len(idx) == 4 * len(factors)
-    fig = S.plot_indices(idx, "mu_star", "mu_star_conf", caption="test")
-    assert isinstance(fig, Figure) and len(fig.axes) == len(S.OUTCOMES)
+    alone = experiment.run(apply(base, designs.points(spec)[3]), progress=False).summary
+    assert alone["war_or_escalation"]["p"] == table.loc[3, "p_war_or_escalation"]
+    assert alone["collapse_hazard"]["rate"] == table.loc[3, "collapse_hazard"]
+    idx, _ = indices.sweep_indices(spec, table)
+    fig = indices.plot_sweep_indices(idx, str(idx["outcome"].iloc[0]), "test caption")
+    assert isinstance(fig, Figure) and len(fig.axes) == 1

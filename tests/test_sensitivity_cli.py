@@ -1,23 +1,22 @@
-"""Sensitivity analysis and scenario discovery from the command line, through the sweeps.
+"""Sensitivity analysis and scenario discovery from the command line, through the design sweeper.
 
 Three small sweeps run ``python -m sim +experiment=...`` in a subprocess (``cwd`` a temporary
 folder, a fixed ``hydra.sweep.dir``, the default simulation seed 20250904 and design seed
-20250904), each job with 200 replications over 104 weeks and no per-job figures:
+20250904), each point with 200 replications over 104 weeks and no per-point figures:
 
-- Morris: 2 trajectories over the preset's 16 parameters (34 jobs);
-- Sobol: Saltelli base sample 4 over the preset's 8 parameters (40 jobs);
-- LHS: 24 points over the preset's 8 parameters plus ``deployment.timing`` (24 jobs), for PRIM.
+- Morris: 2 trajectories over the preset's 16 parameters (34 points, blocks of at most 10);
+- Sobol: Saltelli base sample 4 over the preset's 8 parameters (40 points in one block);
+- LHS: 24 points over the preset's 8 parameters plus ``deployment.timing`` (blocks of 8), for
+  PRIM.
 
 The whole chain is deterministic given those seeds, so the checks on the results are exact
 statements about this configuration, not tolerances. The estimators themselves are checked
-against known answers in ``tests/test_sensitivity.py``; the synthetic tests here check the
-matching of design points to jobs and the handling of missing points and degenerate outcomes.
+against known answers in ``tests/test_sensitivity.py``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import re
 import shutil
@@ -29,18 +28,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import callbacks, designs, sensitivity
-from sim.config import ConfigError, iter_params
+from sim import output
+from sim.config import field_of
+from sim.sweeps import aggregate, analysis, discovery, indices
+from sim.sweeps import plan as plan_mod
+from sim.sweeps.designs import DesignSpec
 
 SMALL = ["sim.replications=200", "sim.weeks=104", "sim.progress=off"]
-MORRIS = ["+experiment=morris", "+design.n=2", "+design.index=range(0,34)"]
-SOBOL = ["+experiment=sobol", "+design.n=4", "+design.index=range(0,40)"]
+MORRIS = ["+experiment=morris", "design.n=2", "hydra.sweeper.points_per_job=10"]
+SOBOL = ["+experiment=sobol", "design.n=4"]
 TIMINGS = ["never", "commit_now", "immediate", "after_settlement"]
-LHS = ["+experiment=lhs", "+design.n=24", "+design.index=range(0,24)",
-       f"+design.space.deployment.timing=[{','.join(TIMINGS)}]"]
+LHS = ["+experiment=lhs", "design.n=24", f"design.space.deployment.timing=[{','.join(TIMINGS)}]",
+       "hydra.sweeper.points_per_job=8"]
 PROCESS_TIMEOUT = 300  # seconds; a hung sweep fails the test instead of blocking the suite
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-CONTROL = "battlefield.territory_noise"  # moves only the front line: no outcome depends on it
+CONTROL = "deployment.tripwire_multiplier"  # acts only under the tripwire posture: inert here
 needs_prim = pytest.mark.skipif(importlib.util.find_spec("ema_workbench") is None,
                                 reason="PRIM needs the optional ema_workbench package")
 
@@ -55,10 +57,10 @@ def run_sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def spec_of(sweep_dir: Path) -> designs.DesignSpec:
-    spec = callbacks.design_spec(callbacks.find_jobs(sweep_dir))
-    assert spec is not None
-    return spec
+def spec_of(sweep_dir: Path) -> DesignSpec:
+    plan = plan_mod.read(sweep_dir)
+    assert plan is not None and plan.design is not None
+    return DesignSpec.from_mapping(plan.design)
 
 
 @pytest.fixture(scope="module")
@@ -83,20 +85,19 @@ def lhs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sweep_dir
 
 
-def _check_index_table(sweep_dir: Path, method: str, indices: set[str]) -> pd.DataFrame:
-    """Shared checks of ``sensitivity.csv`` and the figures; returns the table."""
+def _check_index_table(sweep_dir: Path, method: str, names: set[str]) -> pd.DataFrame:
+    """Shared checks of ``sensitivity.csv``, its report and figures; returns the table."""
     spec = spec_of(sweep_dir)
-    table = pd.read_csv(sweep_dir / sensitivity.SENSITIVITY_CSV)
-    assert list(table.columns) == sensitivity.INDEX_COLUMNS
+    table = pd.read_csv(sweep_dir / indices.SENSITIVITY_CSV)
+    assert list(table.columns) == indices.INDEX_COLUMNS
     assert set(table["method"]) == {method}
-    report = (sweep_dir / sensitivity.SENSITIVITY_MD).read_text(encoding="utf-8")
+    report = (sweep_dir / indices.SENSITIVITY_MD).read_text(encoding="utf-8")
     present = set(table["outcome"])
-    for outcome in sensitivity.SWEEP_OUTCOMES:  # every outcome analysed, or said why not
+    for outcome in analysis.SWEEP_OUTCOMES:  # every outcome analysed, or said why not
         assert outcome in present or f"({outcome}): left out" in report
-    assert {"p_escalation", "p_collapse_given_ceasefire", "mean_strikes"} <= present
-    meta = {key: f.metadata for key, f, _ in iter_params()}
+    assert {"p_escalation", "p_war_or_escalation", "collapse_hazard", "mean_strikes"} <= present
     for outcome, part in table.groupby("outcome"):
-        assert set(part["index"]) == indices
+        assert set(part["index"]) == names
         for index, rows in part.groupby("index"):
             assert sorted(rows["parameter"]) == sorted(spec.keys), (outcome, index)
         assert np.isfinite(part["value"]).all(), outcome
@@ -105,18 +106,23 @@ def _check_index_table(sweep_dir: Path, method: str, indices: set[str]) -> pd.Da
         png = sweep_dir / "figures" / f"sensitivity_{outcome}.png"
         assert png.read_bytes()[:8] == PNG_MAGIC
     for row in table.drop_duplicates("parameter").itertuples():
-        assert row.provenance == meta[row.parameter]["prov"]
-        quotes = re.findall(r"\bQ\d\d\b", row.provenance)
+        meta = field_of(row.parameter).metadata
+        assert row.provenance == f"{meta['kind']}: {meta['source']}"
         assert row.label.startswith(row.parameter + " (")
-        assert all(q in row.label for q in quotes)
-        assert meta[row.parameter]["lo"] <= row.lo <= row.hi <= meta[row.parameter]["hi"]
+        assert all(q in row.label for q in meta["quotes"])
+        assert (row.lo, row.hi) == tuple(float(x) for x in meta["plausible"])  # the one source
     return table
 
 
 # --------------------------------------------------------------------------- #
 # Morris
 # --------------------------------------------------------------------------- #
-def test_morris_sweep_writes_indices_and_figures(morris_dir: Path) -> None:
+def test_morris_sweep_runs_in_blocks_and_writes_indices(morris_dir: Path) -> None:
+    plan = plan_mod.read(morris_dir)
+    assert len(plan.points) == 34 and len(plan.blocks) == 4
+    assert all(b - a <= 10 for a, b in plan.blocks)
+    assert sorted(p.name for p in (morris_dir / plan_mod.BLOCKS_DIR).iterdir()) == [
+        "0", "1", "2", "3"]
     table = _check_index_table(morris_dir, "morris", {"mu_star", "mu", "sigma"})
     wide = table.pivot_table(index=["outcome", "parameter"], columns="index", values="value")
     assert (wide["mu_star"] >= 0).all() and (wide["sigma"] >= 0).all()
@@ -124,17 +130,19 @@ def test_morris_sweep_writes_indices_and_figures(morris_dir: Path) -> None:
     assert len(spec_of(morris_dir).keys) == 16
 
 
-def test_morris_ranks_a_driver_of_escalation_above_the_control(morris_dir: Path) -> None:
-    table = pd.read_csv(morris_dir / sensitivity.SENSITIVITY_CSV)
+def test_morris_control_is_exactly_zero_and_drivers_rank_above_it(morris_dir: Path) -> None:
+    table = pd.read_csv(morris_dir / indices.SENSITIVITY_CSV)
     mu_star = table[table["index"] == "mu_star"].set_index(["outcome", "parameter"])["value"]
-    # The control moves nothing the outcomes depend on; with common random numbers its
-    # elementary effects are exactly zero. A point matched to the wrong job would break this.
+    # The control does not act in this scenario; with common random numbers its elementary
+    # effects are exactly zero. A point matched to the wrong results would break this.
     assert (mu_star.xs(CONTROL, level="parameter") == 0.0).all()
-    esc = mu_star.xs("p_escalation")
-    for driver in ("russia.escalation_prob", "russia.strike_propensity"):
-        assert esc[driver] > esc[CONTROL]
-    assert esc.rank(ascending=False)["russia.escalation_prob"] <= 3
-    report = (morris_dir / sensitivity.SENSITIVITY_MD).read_text(encoding="utf-8")
+    # Strikes scale with the red line by construction; Russia's acceptance decides whether the
+    # war ends at all. Two trajectories are enough to see both move their outcome.
+    assert mu_star[("mean_strikes", "russia.strike_propensity")] > 0.0
+    war = mu_star.xs("p_war_or_escalation")
+    for driver in ("russia.accept_intercept", "russia.force_aversion"):
+        assert war[driver] > war[CONTROL]
+    report = (morris_dir / indices.SENSITIVITY_MD).read_text(encoding="utf-8")
     assert "## P(escalation) (`p_escalation`)" in report
     assert "russia.escalation_prob (Q01, Q10)" in report
 
@@ -142,31 +150,34 @@ def test_morris_ranks_a_driver_of_escalation_above_the_control(morris_dir: Path)
 def test_missing_points_skip_the_indices_with_a_message(morris_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "sweep"
     shutil.copytree(morris_dir, copy)
-    (copy / "5" / "manifest.json").unlink()  # job 5 now looks killed half-way
-    (copy / "7").rename(tmp_path / "gone")  # job 7 never ran
-    result = callbacks.aggregate(copy, make_figures=False)
-    assert set(result.failed["job"]) == {5}
-    assert not (copy / sensitivity.SENSITIVITY_CSV).exists()
+    (copy / "5" / output.MANIFEST).unlink()  # point 5 now looks killed half-way
+    shutil.rmtree(copy / "7")  # point 7 never ran
+    result = aggregate.aggregate(copy, make_figures=False)
+    assert dict(zip(result.failed["point"], result.failed["status"], strict=True)) == {
+        5: "incomplete", 7: "not run"}
+    assert len(result.table) == 34  # one row per planned point, run or not
+    assert not (copy / indices.SENSITIVITY_CSV).exists()
     assert not list((copy / "figures").glob("sensitivity_*.png"))  # stale figures removed
-    report = (copy / sensitivity.SENSITIVITY_MD).read_text(encoding="utf-8")
+    report = (copy / indices.SENSITIVITY_MD).read_text(encoding="utf-8")
     assert "Not computed: 2 of 34 design points" in report
-    assert re.search(r"^\| 5 \| 5 \| incomplete \|", report, re.MULTILINE)
-    assert re.search(r"^\| 7 \| — \| not run \| no job ran this point \|$", report, re.MULTILINE)
-    assert (copy / callbacks.SWEEP_CSV).is_file()  # the sweep table is still there
+    assert re.search(r"^\| 5 \| incomplete \|", report, re.MULTILINE)
+    assert re.search(r"^\| 7 \| not run \| NotRun: no job ran this point \|$", report,
+                     re.MULTILINE)
+    assert (copy / aggregate.SWEEP_CSV).is_file()  # the sweep table is still there
 
 
 # --------------------------------------------------------------------------- #
 # Sobol
 # --------------------------------------------------------------------------- #
 def test_sobol_sweep_writes_indices_and_figures(sobol_dir: Path) -> None:
+    plan = plan_mod.read(sobol_dir)
+    assert len(plan.points) == 4 * (8 + 2) and plan.blocks == [(0, 40)]
     table = _check_index_table(sobol_dir, "sobol", {"S1", "ST"})
     st = table[table["index"] == "ST"].set_index(["outcome", "parameter"])["value"]
     assert (st >= 0).all()
-    # The collapse hazard's long-run floor never touches the strikes that escalate, the red line
-    # does: ST of the red line exceeds that of the floor for P(escalation).
-    esc = st.xs("p_escalation")
-    assert esc["russia.strike_propensity"] > esc["ceasefire.hazard_floor"]
     assert len(table.drop_duplicates(["outcome", "parameter"])) == 8 * table["outcome"].nunique()
+    design = pd.read_csv(sobol_dir / aggregate.DESIGN_CSV)
+    assert list(design["point"]) == list(range(40)) and set(design["status"]) == {"ok"}
 
 
 # --------------------------------------------------------------------------- #
@@ -196,16 +207,16 @@ def _inside(values: pd.DataFrame, conditions: str) -> np.ndarray:
 @needs_prim
 def test_lhs_sweep_finds_readable_boxes(lhs_dir: Path) -> None:
     spec = spec_of(lhs_dir)
-    assert "deployment.timing" in spec.keys
-    design = pd.read_csv(lhs_dir / callbacks.DESIGN_CSV)
-    sweep = pd.read_csv(lhs_dir / callbacks.SWEEP_CSV)
+    assert "deployment.timing" in spec.keys and len(plan_mod.read(lhs_dir).blocks) == 3
+    design = pd.read_csv(lhs_dir / aggregate.DESIGN_CSV)
+    sweep = pd.read_csv(lhs_dir / aggregate.SWEEP_CSV)
     n_boxes = 0
-    for outcome, kind in sensitivity.DISCOVERY_OUTCOMES.items():
+    for outcome, kind in analysis.DISCOVERY_OUTCOMES.items():
         boxes = pd.read_csv(lhs_dir / f"prim_{outcome}.csv")
         report = (lhs_dir / f"prim_{outcome}.md").read_text(encoding="utf-8")
-        assert list(boxes.columns) == sensitivity.PRIM_COLUMNS
+        assert list(boxes.columns) == discovery.PRIM_COLUMNS
         assert f"A point is **{kind}** when" in report
-        y = sweep.set_index("design.index").loc[design["design.index"], outcome].to_numpy()
+        y = sweep.set_index("point").loc[design["point"], outcome].to_numpy()
         for box in boxes.itertuples():
             n_boxes += 1
             assert box.conditions in report
@@ -225,136 +236,19 @@ def test_discover_command_reruns_with_a_fixed_threshold(lhs_dir: Path, tmp_path:
                                                         capsys: pytest.CaptureFixture) -> None:
     copy = tmp_path / "sweep"
     shutil.copytree(lhs_dir, copy)
-    code = sensitivity.discover_main([str(copy), "--threshold", "p_escalation=0.05",
-                                      "--max-boxes", "1"])
+    code = discovery.discover_main([str(copy), "--threshold", "p_escalation=0.05",
+                                    "--max-boxes", "1"])
     assert code == 0
     assert str(copy / "prim_p_escalation.csv") in capsys.readouterr().out
     boxes = pd.read_csv(copy / "prim_p_escalation.csv")
     assert len(boxes) <= 1 and set(boxes["threshold"]) <= {0.05}
-    sweep = pd.read_csv(copy / callbacks.SWEEP_CSV)
+    sweep = pd.read_csv(copy / aggregate.SWEEP_CSV)
     assert set(boxes["n_prone"]) <= {int((sweep["p_escalation"] > 0.05).sum())}
     assert "P(escalation) > 0.05 (a fixed threshold)" in (
         copy / "prim_p_escalation.md").read_text(encoding="utf-8")
 
-    assert sensitivity.discover_main([str(tmp_path / "nothing")]) == 2
+    assert discovery.discover_main([str(tmp_path / "nothing")]) == 2
     assert "does not exist" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
-        sensitivity.discover_main([str(copy), "--threshold", "p_war=0.1"])
+        discovery.discover_main([str(copy), "--threshold", "p_war=0.1"])
     assert exit_info.value.code == 2
-
-
-# --------------------------------------------------------------------------- #
-# Designs, presets and the matching of points to jobs (no simulation)
-# --------------------------------------------------------------------------- #
-SPACE = {"russia": {"strike_propensity": [0.0, 0.1], "escalation_prob": [0.05, 0.3]},
-         "coalition": {"strike_shock": [0.1, 0.3]}}
-
-
-def test_morris_design_is_a_grid_of_trajectories() -> None:
-    spec = designs.spec_from_mapping({"method": "morris", "n": 5, "seed": 3, "space": SPACE})
-    assert spec.size == 5 * (3 + 1) and spec.levels == 4
-    u = designs.unit_sample(spec)
-    np.testing.assert_array_equal(u, designs.unit_sample(spec))
-    assert set(np.round(u.ravel() * 3, 9)) <= {0.0, 1.0, 2.0, 3.0}  # 4 levels
-    for t in range(5):  # each step of a trajectory moves exactly one parameter
-        steps = np.diff(u[t * 4:(t + 1) * 4], axis=0)
-        assert ((np.abs(steps) > 1e-12).sum(axis=1) == 1).all()
-    table = designs.generate(spec)
-    assert table["russia.strike_propensity"].between(0.0, 0.1).all()
-    for bad in (3, 0, "4"):
-        with pytest.raises(ConfigError, match="even number of grid levels"):
-            designs.spec_from_mapping({"method": "morris", "n": 2, "levels": bad, "space": SPACE})
-
-
-def _preset_design(name: str) -> tuple[dict, list[int]]:
-    import yaml
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from sim.resources import conf_dir
-
-    data = yaml.safe_load((conf_dir() / "experiment" / f"{name}.yaml").read_text("utf-8"))
-    node: dict = {}
-    index: list[int] = []
-    parser = OverridesParser.create()
-    for key, value in data["hydra"]["sweeper"]["params"].items():
-        override = parser.parse_overrides([f"{key}={value}"])[0]
-        values = (list(override.sweep_iterator()) if override.is_sweep_override()
-                  else [override.value()])
-        if key == "+design.index":
-            index = values
-            continue
-        target = node
-        parts = key.lstrip("+").split(".")[1:]
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = values[0]
-    assert data["sim"]["figures"] is False
-    return node, index
-
-
-@pytest.mark.parametrize("name", ["morris", "sobol", "lhs"])
-def test_presets_cover_their_design_and_each_range_contains_the_default(name: str) -> None:
-    node, index = _preset_design(name)
-    spec = designs.spec_from_mapping(node)
-    assert index == list(range(spec.size))
-    defaults = {key: value for key, _, value in iter_params()}
-    for dim in spec.dims:
-        assert dim.lo <= defaults[dim.key] <= dim.hi, dim.key
-    if name == "morris":
-        assert spec.method == "morris" and CONTROL in spec.keys and len(spec.keys) == 16
-
-
-def _fake_sweep(spec: designs.DesignSpec, outcomes: dict[str, np.ndarray],
-                order: np.ndarray) -> pd.DataFrame:
-    """A sweep table as the aggregate writes it: one ok job per point, jobs in ``order``."""
-    points = designs.generate(spec)
-    table = points.assign(status="ok", replications=100, seed=1, weeks=52,
-                          scenario="article_baseline", **outcomes)
-    table = table.iloc[order].reset_index(drop=True)
-    return table.assign(job=np.arange(len(table)))
-
-
-def test_indices_use_the_design_order_not_the_job_order() -> None:
-    """y = 0.5·strike_propensity/0.1 + 0·escalation_prob + 2·strike_shock/0.2 (unit-scaled)."""
-    spec = designs.spec_from_mapping({"method": "morris", "n": 6, "seed": 1, "space": SPACE})
-    u = designs.unit_sample(spec)
-    y = 0.5 * u[:, 2] + 2.0 * u[:, 0]  # columns in sorted key order (asserted below)
-    assert spec.keys == ["coalition.strike_shock", "russia.escalation_prob",
-                         "russia.strike_propensity"]
-    outcomes = {"p_settlement": y, "p_escalation": y, "mean_strikes": y,
-                "p_collapse_given_ceasefire": np.full(spec.size, 0.25)}
-    order = np.random.default_rng(0).permutation(spec.size)
-    results, missing = sensitivity.match_design(spec, _fake_sweep(spec, outcomes, order))
-    assert missing.empty and list(results["design.index"]) == list(range(spec.size))
-    indices, notes = sensitivity.sweep_indices(spec, results)
-    mu_star = indices[(indices["index"] == "mu_star") & (indices["outcome"] == "p_escalation")]
-    assert mu_star.set_index("parameter")["value"].to_dict() == pytest.approx(
-        {"coalition.strike_shock": 2.0, "russia.escalation_prob": 0.0,
-         "russia.strike_propensity": 0.5}, abs=1e-9)
-    assert set(indices["outcome"]) == {"p_settlement", "p_escalation", "mean_strikes"}
-    assert notes == [("P(collapse | ceasefire) (p_collapse_given_ceasefire): left out, 0.25 at "
-                     "every point (nothing to attribute; a longer horizon or more replications "
-                     "may help)")]
-
-    outcomes["p_collapse_given_ceasefire"] = np.where(np.arange(spec.size) == 3, np.nan, y)
-    _, notes = sensitivity.sweep_indices(
-        spec, sensitivity.match_design(spec, _fake_sweep(spec, outcomes, order))[0])
-    assert notes and "undefined at 1 points" in notes[0]
-
-
-def test_a_job_that_ran_other_values_counts_as_missing() -> None:
-    spec = designs.spec_from_mapping({"method": "saltelli", "n": 4, "seed": 1, "space": SPACE})
-    y = np.linspace(0.0, 1.0, spec.size)
-    table = _fake_sweep(spec, dict.fromkeys(sensitivity.SWEEP_OUTCOMES, y),
-                        np.arange(spec.size))
-    table.loc[2, "russia.strike_propensity"] += 0.01
-    table.loc[4, "status"] = "failed"
-    table.loc[4, "error"] = "ConfigError: boom"
-    results, missing = sensitivity.match_design(spec, table)
-    assert len(results) == spec.size - 2
-    assert list(missing["design.index"]) == [2, 4]
-    assert "russia.strike_propensity" in missing.loc[0, "reason"]
-    assert missing.loc[1, "reason"] == "ConfigError: boom"
-    with pytest.raises(ValueError, match="2 of 20 design points are missing"):
-        sensitivity.sweep_indices(spec, results)
-    assert math.isfinite(results["p_escalation"].sum())

@@ -1,0 +1,61 @@
+"""The Hydra callback that aggregates a sweep at the end of every multirun.
+
+Registered in ``conf/config.yaml`` under ``hydra.callbacks.aggregate``; it calls
+:func:`sim.sweeps.aggregate.aggregate` on the sweep directory, whatever sweeper and launcher ran it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+
+class SweepAggregator(Callback):
+    """Aggregate the sweep directory at the end of every multirun.
+
+    Args:
+        reference: The reference point for paired differences (``None``: the first finished
+            point; a point number; or ``"key=value ..."``).
+        figures: Also write the sweep figures.
+        analysis: Analyse a design: sensitivity indices and scenario discovery.
+        discovery: Scenario discovery (PRIM): ``None`` for Latin hypercubes only, or always /
+            never.
+        prim_quantile: A design point is escalation- or collapse-prone when its outcome exceeds
+            this quantile over the points...
+        prim_thresholds: ...or these fixed thresholds by outcome column.
+    """
+
+    def __init__(self, reference: int | str | None = None, figures: bool = True,
+                 analysis: bool = True, discovery: bool | None = None,
+                 prim_quantile: float = 0.75,
+                 prim_thresholds: Mapping[str, float] | None = None) -> None:
+        self.reference = reference
+        self.figures = figures
+        self.analysis = analysis
+        self.discovery = discovery
+        self.prim_quantile = float(prim_quantile)
+        self.prim_thresholds = {str(k): float(v) for k, v in (prim_thresholds or {}).items()}
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Write the sweep table, failed points, design, figures and analyses."""
+        from sim.sweeps.aggregate import FAILED_CSV, SWEEP_CSV, aggregate
+
+        sweep_dir = Path(config.hydra.sweep.dir)
+        if not sweep_dir.is_dir():
+            return
+        result = aggregate(sweep_dir, self.reference, self.figures, analysis=self.analysis,
+                           discovery=self.discovery, prim_quantile=self.prim_quantile,
+                           prim_thresholds=self.prim_thresholds)
+        n_ok = int((result.table["status"] == "ok").sum()) if len(result.table) else 0
+        print(f"sweep: {n_ok} of {len(result.table)} points finished; table "
+              f"{sweep_dir / SWEEP_CSV}")
+        if len(result.failed):
+            print(f"sweep: points not finished: {len(result.failed)}; see "
+                  f"{sweep_dir / FAILED_CSV}")
+        for path in result.files:
+            if path.suffix == ".md":  # the analysis reports of a design
+                print(f"sweep: {path.stem.replace('_', ' ')}: {path}")

@@ -1,0 +1,240 @@
+"""The sweep table: one tidy row per point with its overrides, outcomes and paired differences.
+
+Points come from the sweep plan (:mod:`sim.sweeps.plan`; every planned point gets a row, run or
+not) or, for a multirun of Hydra's basic sweeper, from the numbered job folders. Each finished
+point contributes its summary (``summary.json``: outcome probabilities with Wilson intervals,
+P(war or escalation), the collapse hazard per 100 ceasefire-weeks with its interval, key means)
+and, against a reference point, paired differences computed replication by replication from its
+records: every point of a sweep shares ``sim.seed``, so replication *i* draws the same numbers
+everywhere (common random numbers) and the pairing removes most of the noise.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim import metrics, output
+from sim.derived import OUTCOMES
+from sim.sweeps import plan as plan_mod
+from sim.sweeps.folders import ERROR_FILE, read_json
+
+log = logging.getLogger(__name__)
+
+PAIRED_METHOD = "paired (common random numbers)"
+WAR_OR_ESCALATION = ("war", "escalation")
+# Means per point: (summary key, column stem, records column for the paired difference).
+MEANS = (
+    ("strikes", "mean_strikes", "n_strikes"),
+    ("members_remaining", "mean_members_remaining", "members_remaining"),
+    ("final_territory", "mean_final_territory", "final_territory"),
+    ("final_claim_gap", "mean_final_claim_gap", "final_claim_gap"),
+)
+RECORD_COLUMNS = ("replication", "seed", "outcome", *(m[2] for m in MEANS))
+STATUSES = ("ok", "failed", "incomplete", "not run")
+STALE = ("the folder holds results of other overrides (an earlier sweep); run the sweep again to "
+         "compute this point")
+KILLED = ("no manifest and no error.json: the job was killed, is still running, or crashed "
+          "outside the simulation")
+
+
+@dataclass
+class PointRun:
+    """What a sweep directory holds for one point."""
+
+    point: int
+    path: Path
+    status: str  # one of STATUSES
+    overrides: list[str]
+    block: int | None = None
+    error_type: str = ""
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    rel_path: str = ""
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Overrides as ``{key: value}`` (prefixes ``+``/``++`` dropped)."""
+        return parse_overrides(self.overrides)
+
+
+def parse_overrides(overrides: Sequence[str]) -> dict[str, str]:
+    """``["+a.b=1", "c=x"]`` → ``{"a.b": "1", "c": "x"}`` (deletions ``~key`` are skipped)."""
+    out: dict[str, str] = {}
+    for item in overrides:
+        if item.startswith("~") or "=" not in item:
+            continue
+        key, value = item.split("=", 1)
+        out[key.lstrip("+")] = value
+    return out
+
+
+def _state(folder: Path, overrides: list[str] | None) -> tuple[str, list[str], str, str, dict]:
+    """``(status, overrides, error_type, message, summary)`` of one folder."""
+    manifest = read_json(folder / output.MANIFEST)
+    if manifest is not None and output.is_complete(folder):
+        ran = list(manifest.get("overrides", overrides or []))
+        if overrides is not None and ran != overrides:
+            return "incomplete", overrides, "Stale", STALE, {}
+        return "ok", ran, "", "", read_json(folder / "summary.json") or {}
+    error = read_json(folder / ERROR_FILE)
+    if error is not None and (overrides is None or error.get("overrides") == overrides):
+        return ("failed", list(error.get("overrides", overrides or [])),
+                str(error.get("error_type", "")), str(error.get("message", "")), {})
+    if not folder.is_dir():
+        return "not run", overrides or [], "NotRun", "no job ran this point", {}
+    return "incomplete", overrides or [], "Incomplete", KILLED, {}
+
+
+def find_points(sweep_dir: Path) -> list[PointRun]:
+    """Every point of a sweep directory, in point order."""
+    sweep_dir = Path(sweep_dir)
+    plan = plan_mod.read(sweep_dir)
+    runs = []
+    if plan is not None:
+        for i in range(len(plan.points)):
+            folder = plan_mod.point_dir(sweep_dir, i)
+            status, ovr, etype, msg, summary = _state(folder, plan.overrides(i))
+            runs.append(PointRun(i, folder, status, ovr, plan.block_of(i), etype, msg, summary))
+    else:  # Hydra's basic sweeper: one job folder per point
+        for folder in sorted((p for p in sweep_dir.iterdir() if p.name.isdigit()),
+                             key=lambda p: int(p.name)):
+            task = folder / ".hydra" / "overrides.yaml"
+            hydra_overrides = (yaml.safe_load(task.read_text(encoding="utf-8")) or []
+                               if task.is_file() else [])
+            status, ovr, etype, msg, summary = _state(folder, None)
+            runs.append(PointRun(int(folder.name), folder, status, ovr or list(hydra_overrides),
+                                 None, etype, msg, summary))
+    for run in runs:
+        run.rel_path = run.path.relative_to(sweep_dir).as_posix()
+    return runs
+
+
+def summary_row(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The table columns of one point's summary (see :func:`sim.metrics.summarise`)."""
+    row: dict[str, Any] = {key: summary.get(key) for key in
+                           ("scenario", "replications", "seed", "weeks", "engine")}
+
+    def triple(stem: str, entry: Mapping[str, Any] | None, key: str = "p") -> None:
+        entry = entry or {}
+        row[stem], row[f"{stem}_lo"], row[f"{stem}_hi"] = (entry.get(key), entry.get("lo"),
+                                                           entry.get("hi"))
+
+    for name in OUTCOMES:
+        triple(f"p_{name}", summary["outcomes"][name])
+    triple("p_war_or_escalation", summary["war_or_escalation"])
+    triple("p_ceasefire_by_horizon", summary["ceasefire_within"].get(str(summary["weeks"])))
+    hazard = summary["collapse_hazard"]
+    triple("collapse_hazard", hazard, key="rate")
+    row["collapse_failures"] = hazard.get("failures")
+    row["ceasefire_weeks"] = hazard.get("weeks")
+    row["median_week_first_ceasefire"] = summary.get("median_week_first_ceasefire")
+    row["median_peace_weeks_km"] = (summary.get("peace_duration") or {}).get("median_weeks")
+    for key, stem, _ in MEANS:
+        triple(stem, summary[key], key="mean")
+    return row
+
+
+def read_records(folder: Path) -> pd.DataFrame:
+    """The columns of a point's records that the paired differences need."""
+    parquet = Path(folder) / "records.parquet"
+    if parquet.is_file():
+        return pd.read_parquet(parquet, columns=list(RECORD_COLUMNS))
+    return pd.read_csv(Path(folder) / "records.csv", usecols=list(RECORD_COLUMNS),
+                       dtype={"seed": "uint64"})
+
+
+def _war_or_escalation(records: pd.DataFrame) -> pd.Series:
+    return records["outcome"].isin(WAR_OR_ESCALATION).astype(float)
+
+
+def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
+    """Paired differences (point − reference) with 95% intervals, replication by replication."""
+    measures: list[tuple[str, str | Callable[[pd.DataFrame], Any]]] = [
+        (f"diff_p_{name}", metrics.outcome_indicator(name)) for name in OUTCOMES]
+    measures.append(("diff_p_war_or_escalation", _war_or_escalation))
+    measures += [(f"diff_{stem}", column) for _, stem, column in MEANS]
+    row: dict[str, Any] = {}
+    for stem, what in measures:
+        d = metrics.paired_difference(records, ref, what)
+        row[stem], row[f"{stem}_lo"], row[f"{stem}_hi"] = d["diff"], d["lo"], d["hi"]
+    return row
+
+
+def _match(params: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    for key, value in wanted.items():
+        have = params.get(key)
+        if have is None:
+            return False
+        try:
+            if not math.isclose(float(have), float(value)):
+                return False
+        except ValueError:
+            if have != value:
+                return False
+    return True
+
+
+def choose_reference(points: Sequence[PointRun], reference: int | str | None
+                     ) -> PointRun | None:
+    """The reference point: by number, by ``"key=value ..."``, or the first finished point."""
+    ok = [p for p in points if p.status == "ok"]
+    if not ok:
+        return None
+    if reference is None or reference == "":
+        return ok[0]
+    if isinstance(reference, int) or str(reference).strip().isdigit():
+        found = [p for p in ok if p.point == int(reference)]
+    else:
+        wanted = parse_overrides(str(reference).split())
+        found = [p for p in ok if _match(p.params, wanted)]
+    if not found:
+        log.warning("reference %r matches no finished point; using point %d", reference,
+                    ok[0].point)
+        return ok[0]
+    return found[0]
+
+
+def _numeric(series: pd.Series) -> pd.Series:
+    converted = pd.to_numeric(series, errors="coerce")
+    return converted if converted.notna().sum() == series.notna().sum() else series
+
+
+def build_table(points: Sequence[PointRun], reference: int | str | None = None
+                ) -> tuple[pd.DataFrame, list[str], PointRun | None]:
+    """The sweep table (one row per point), the levers that vary, and the reference point."""
+    keys = list(dict.fromkeys(k for p in points for k in p.params))
+    ref = choose_reference(points, reference)
+    ref_records = read_records(ref.path) if ref is not None else None
+    ref_overrides = " ".join(ref.overrides) if ref is not None else ""
+    rows = []
+    for p in points:
+        row: dict[str, Any] = {"point": p.point, "block": p.block, "status": p.status}
+        params = p.params
+        row.update({key: params.get(key) for key in keys})
+        if p.status == "ok":
+            row.update(summary_row(p.summary))
+            row["reference_point"] = ref.point if ref is not None else None
+            row["reference_overrides"] = ref_overrides
+            try:
+                row.update(paired_row(read_records(p.path), ref_records))
+                row["diff_vs_reference_method"] = PAIRED_METHOD
+            except ValueError as err:  # other replications or seeds: no pairing possible
+                row["diff_vs_reference_method"] = f"not computed: {err}"
+        else:
+            row["error"] = f"{p.error_type}: {p.message}"
+        row["path"] = p.rel_path
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for key in keys:
+        table[key] = _numeric(table[key])
+    ok = table[table["status"] == "ok"] if len(table) else table
+    levers = [k for k in keys if k in ok and ok[k].nunique(dropna=False) > 1]
+    return table, levers, ref
