@@ -172,7 +172,11 @@ class Ukraine(mesa.Agent):
 
 
 class CoalitionMember(mesa.Agent):
-    """One of the 26 pledging countries (slot 0 = UK, 1 = France, 2 = Germany) (Q02, Q20–Q24)."""
+    """One of the 26 pledging countries (slot 0 = UK, 1 = France, 2 = Germany) (Q02, Q20–Q24).
+
+    While deployed its resolve erodes linearly, so the week it will leave is known when it deploys
+    (``leave_week``); a strike shocks the resolve of every member still in.
+    """
 
     model: CeasefireModel
     NAMES: ClassVar[dict[int, str]] = {0: "United Kingdom", 1: "France", GERMANY: "Germany"}
@@ -183,27 +187,60 @@ class CoalitionMember(mesa.Agent):
         self.slot = slot
         self.name = self.NAMES.get(slot, f"member {slot + 1}")
         self.pledge, self.land, self.sea, self.air = pledge, land, sea, air
-        self.resolve = resolve
-        self.in_coalition = True
+        self.resolve = resolve  # at the start of the current deployment, or now if not deployed
+        self.since = 0
+        self.leave_week = rules.NEVER
+        # A member whose resolve starts below its threshold never joins.
+        self.in_coalition = bool(rules.stays_in(resolve, model.cfg.coalition.threshold))
         self.deployed = False
+
+    @property
+    def current_resolve(self) -> float:
+        """Resolve now, erosion included."""
+        if not self.deployed:
+            return self.resolve
+        return float(rules.resolve_erosion(self.resolve, self.model.week - self.since,
+                                           self.model.cfg.coalition.erosion_per_year))
 
     def decide_deployment(self, germany_ready: bool) -> None:
         """Deploy when the coalition's schedule says so (Germany: when its condition is met)."""
         if self.in_coalition and not self.deployed and (self.slot != GERMANY or germany_ready):
+            cfg = self.model.cfg.coalition
             self.deployed = True
+            self.since = self.model.week - 1
+            self.leave_week = self.since + int(rules.weeks_until_withdrawal(
+                self.resolve, cfg.threshold, cfg.erosion_per_year))
             self.model.on_deploy(self)
 
-    def wear(self, struck: bool, u: float, us_strength: float) -> None:
-        """Lose resolve to a strike on the force and to the cost of staying; leave below the
-        threshold."""
-        cfg = self.model.cfg.coalition
-        resolve = self.resolve
-        if struck:
-            resolve = rules.resolve_after_strike(resolve, u, cfg.strike_shock, cfg.us_cushion,
-                                                 us_strength)
-        self.resolve = float(rules.resolve_erosion(resolve, self.deployed,
-                                                   cfg.erosion_per_year))
-        if not rules.stays_in(self.resolve, cfg.threshold):
-            self.model.on_withdraw(self)
-            self.in_coalition = False
-            self.deployed = False
+    def absorb_strike(self, u: float, us_strength: float) -> None:
+        """Lose resolve to a strike on the force; a member not deployed leaves below threshold."""
+        m, cfg = self.model, self.model.cfg.coalition
+        base = self.resolve
+        if self.deployed:
+            base = rules.resolve_erosion(base, m.week - 1 - self.since, cfg.erosion_per_year)
+        self.resolve = float(rules.resolve_after_strike(base, u, cfg.strike_shock,
+                                                        cfg.us_cushion, us_strength))
+        if self.deployed:
+            self.since = m.week - 1
+            self.leave_week = self.since + int(rules.weeks_until_withdrawal(
+                self.resolve, cfg.threshold, cfg.erosion_per_year))
+        elif not rules.stays_in(self.resolve, cfg.threshold):
+            self.leave()
+
+    def erode_out(self) -> None:
+        """Leave: the cost of staying has worn resolve below the threshold this week."""
+        self.resolve = self.current_resolve
+        self.leave()
+
+    def stand_down(self) -> None:
+        """Go home with the force (staying in the coalition)."""
+        self.resolve = self.current_resolve
+        self.deployed = False
+        self.leave_week = rules.NEVER
+
+    def leave(self) -> None:
+        """Withdraw from the coalition for good."""
+        self.model.on_withdraw(self)
+        self.in_coalition = False
+        self.deployed = False
+        self.leave_week = rules.NEVER

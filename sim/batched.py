@@ -70,9 +70,12 @@ class State:
     land: NDArray[np.float64]
     sea: NDArray[np.float64]
     air: NDArray[np.float64]
-    resolve: NDArray[np.float64]
+    resolve: NDArray[np.float64]  # resolve at the start of the current deployment (or now)
     in_coalition: NDArray[np.bool_]
     deployed: NDArray[np.bool_]
+    since: NDArray[np.int64]  # a deployed member has eroded (week - since) weeks by week's end
+    leave_week: NDArray[np.int64]  # week a deployed member's eroded resolve falls below threshold
+    next_leave: NDArray[np.int64]  # earliest leave_week of the row's deployed members
     land_d: NDArray[np.float64]
     sea_d: NDArray[np.float64]
     air_d: NDArray[np.float64]
@@ -84,6 +87,7 @@ class State:
     # This week's perceptions (recorded) and the running tallies.
     threat: NDArray[np.float64]
     credibility: NDArray[np.float64]
+    changed: NDArray[np.bool_]  # rows whose troops or pledges changed since the last perceive
     violations: NDArray[np.int64]
     referendum_passed: NDArray[np.bool_]
     escalation_from: NDArray[np.int64]
@@ -127,7 +131,8 @@ def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
     resolve = rules.initial_resolve(
         streams.uniforms(keys, streams.RESOLVE, [0], _ALL_SLOTS)[:, 0, :],
         coa.uk_resolve, coa.france_resolve, coa.resolve_low, coa.resolve_high)
-    in_coalition = np.broadcast_to(_ALL_SLOTS < d.members, (n, N_SLOTS)).copy()
+    # A member whose resolve starts below its threshold never joins.
+    in_coalition = (_ALL_SLOTS < d.members) & rules.stays_in(resolve, coa.threshold)
     form = rules.us_form(streams.uniforms(keys, streams.US_FORM, [0], [0])[:, 0, 0],
                          cfg.us.role, cfg.us.air_support_prob)
     us = cfg.us
@@ -142,14 +147,18 @@ def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
         vote_week=np.full(n, -1, dtype=np.int64), cooldown_until=np.zeros(n, dtype=np.int64),
         failed_vote=np.zeros(n, dtype=bool),
         pledge=pledge, land=land, sea=sea, air=air, resolve=resolve, in_coalition=in_coalition,
-        deployed=np.zeros((n, N_SLOTS), dtype=bool), land_d=zeros.copy(), sea_d=zeros.copy(),
-        air_d=zeros.copy(), flags_d=np.zeros(n, dtype=np.int64),
-        members_in=np.full(n, min(d.members, N_SLOTS), dtype=np.int64),
+        deployed=np.zeros((n, N_SLOTS), dtype=bool),
+        since=np.zeros((n, N_SLOTS), dtype=np.int64),
+        leave_week=np.full((n, N_SLOTS), rules.NEVER, dtype=np.int64),
+        next_leave=np.full(n, rules.NEVER, dtype=np.int64),
+        land_d=zeros.copy(), sea_d=zeros.copy(), air_d=zeros.copy(),
+        flags_d=np.zeros(n, dtype=np.int64), members_in=in_coalition.sum(axis=1),
         pledged=(pledge * in_coalition).sum(axis=1) if d.pledging else zeros.copy(),
         us_form=form,
         us_strength=rules.us_strength(form, us.strength_intelligence, us.strength_air_support,
                                       us.strength_ground),
-        threat=zeros.copy(), credibility=zeros.copy(), violations=np.zeros(n, dtype=np.int64),
+        threat=zeros.copy(), credibility=zeros.copy(), changed=np.ones(n, dtype=bool),
+        violations=np.zeros(n, dtype=np.int64),
         referendum_passed=np.zeros(n, dtype=bool), escalation_from=np.full(n, -1, dtype=np.int64),
         peak_troops=zeros.copy(),
     )
@@ -165,18 +174,26 @@ def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
 
 
 def perceive(s: State, cfg: Config, d: Derived) -> None:
-    """Russia's threat perception and the guarantee's credibility as Ukraine sees it."""
+    """Russia's threat perception and the guarantee's credibility as Ukraine sees it.
+
+    Both depend only on the troops deployed and pledged, so they are recomputed only in the rows
+    where those changed.
+    """
+    rows = np.flatnonzero(s.changed)
+    if not rows.size:
+        return
     rus, ukr = cfg.russia, cfg.ukraine
-    troops = s.troops
-    s.threat = (rules.deployment_threat(troops, rus.threat_per_10k, rus.force_consent)
-                + rules.narrative_threat(d.named_units & (troops == 0), rus.narrative_boost,
-                                         rus.force_consent))
-    s.credibility = rules.guarantee_credibility(s.pledged, d.us_expected, ukr.credibility_scale,
-                                                ukr.credibility_us_floor,
-                                                d.credibility_discount)
+    troops = s.land_d[rows] + s.sea_d[rows] + s.air_d[rows]
+    s.threat[rows] = (rules.deployment_threat(troops, rus.threat_per_10k, rus.force_consent)
+                      + rules.narrative_threat(d.named_units & (troops == 0),
+                                               rus.narrative_boost, rus.force_consent))
+    s.credibility[rows] = rules.guarantee_credibility(
+        s.pledged[rows], d.us_expected, ukr.credibility_scale, ukr.credibility_us_floor,
+        d.credibility_discount)
+    s.changed[rows] = False
 
 
-def deploy(s: State, cfg: Config, d: Derived) -> None:
+def deploy(s: State, cfg: Config, d: Derived, week: int) -> None:
     """1. Coalition members deploy when the schedule (and, for Germany, its condition) says so."""
     dep, coa = cfg.deployment, cfg.coalition
     due = rules.deployment_due(d.timing, s.phase, s.weeks_in_cf, dep.hold_weeks,
@@ -193,6 +210,15 @@ def deploy(s: State, cfg: Config, d: Derived) -> None:
     s.sea_d[rows] += (s.sea[rows] * newly).sum(axis=1)
     s.air_d[rows] += (s.air[rows] * newly).sum(axis=1)
     s.flags_d[rows] += newly.sum(axis=1)
+    s.changed[rows] = True
+    # Erosion starts this week: the member leaves in the week its eroded resolve crosses.
+    coa = cfg.coalition
+    since = week - 1
+    leave = since + rules.weeks_until_withdrawal(s.resolve[rows], coa.threshold,
+                                                 coa.erosion_per_year)
+    s.since[rows] = np.where(newly, since, s.since[rows])
+    s.leave_week[rows] = np.where(newly, leave, s.leave_week[rows])
+    s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
 def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
@@ -315,31 +341,59 @@ def _pass_probability(s: State, cfg: Config, d: Derived, rows: NDArray[np.int64]
                                              ukr.guarantee_weight, d.voters_force_factor)
 
 
-def _withdraw_force(s: State, rows: NDArray[np.int64]) -> None:
-    """The whole force goes home (members stay in the coalition)."""
+def _withdraw_force(s: State, cfg: Config, rows: NDArray[np.int64], week: int) -> None:
+    """The whole force goes home (members stay in the coalition, with the resolve they kept)."""
+    dep = s.deployed[rows]
+    eroded = rules.resolve_erosion(s.resolve[rows], week - s.since[rows],
+                                   cfg.coalition.erosion_per_year)
+    s.resolve[rows] = np.where(dep, eroded, s.resolve[rows])
     s.deployed[rows] = False
+    s.leave_week[rows] = rules.NEVER
+    s.next_leave[rows] = rules.NEVER
     s.land_d[rows] = s.sea_d[rows] = s.air_d[rows] = 0.0
     s.flags_d[rows] = 0
+    s.changed[rows] = True
 
 
 def _cohesion(s: State, cfg: Config, d: Derived, strike: NDArray[np.bool_], week: int,
               kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> None:
-    """Strikes and the cost of staying wear resolve down; members below threshold leave."""
+    """Strikes and the cost of staying wear resolve down; members below threshold leave.
+
+    Erosion is linear while deployed, so a deployed member's week of leaving is known when it
+    deploys (:func:`sim.rules.weeks_until_withdrawal`); only rows with a strike or a member due
+    to leave this week are touched.
+    """
     coa = cfg.coalition
-    rows = np.flatnonzero(strike | (s.flags_d > 0))
-    if not rows.size:
-        return
-    res = s.resolve[rows]
-    hit = np.flatnonzero(strike[rows])
-    if hit.size:
-        u = streams.table(kp_coh[rows[hit]], [week], ic_coh)[:, 0, :]
-        res[hit] = rules.resolve_after_strike(res[hit], u, coa.strike_shock, coa.us_cushion,
-                                              s.us_strength[rows[hit], None])
-    res = rules.resolve_erosion(res, s.deployed[rows], coa.erosion_per_year)
-    s.resolve[rows] = np.where(s.in_coalition[rows], res, s.resolve[rows])
-    leave = s.in_coalition[rows] & ~rules.stays_in(s.resolve[rows], coa.threshold)
-    if not leave.any():
-        return
+    leave = np.zeros((0, N_SLOTS), dtype=bool)
+    hit = np.flatnonzero(strike)
+    if hit.size:  # every member still in absorbs the shock; a deployed one restarts its erosion
+        u = streams.table(kp_coh[hit], [week], ic_coh)[:, 0, :]
+        dep, inn = s.deployed[hit], s.in_coalition[hit]
+        base = np.where(dep, rules.resolve_erosion(s.resolve[hit], week - 1 - s.since[hit],
+                                                   coa.erosion_per_year), s.resolve[hit])
+        shocked = rules.resolve_after_strike(base, u, coa.strike_shock, coa.us_cushion,
+                                             s.us_strength[hit, None])
+        s.resolve[hit] = np.where(inn, shocked, s.resolve[hit])
+        s.since[hit] = np.where(dep, week - 1, s.since[hit])
+        s.leave_week[hit] = np.where(
+            dep & inn, week - 1 + rules.weeks_until_withdrawal(shocked, coa.threshold,
+                                                               coa.erosion_per_year),
+            rules.NEVER)
+        s.next_leave[hit] = s.leave_week[hit].min(axis=1)
+        # Members not deployed leave at once if the shock took them below the threshold.
+        out = inn & ~dep & ~rules.stays_in(s.resolve[hit], coa.threshold)
+        if out.any():
+            _leave(s, d, hit, out)
+    rows = np.flatnonzero(s.next_leave == week)
+    if rows.size:
+        leave = s.in_coalition[rows] & s.deployed[rows] & (s.leave_week[rows] == week)
+        s.resolve[rows] = np.where(leave, rules.resolve_erosion(
+            s.resolve[rows], week - s.since[rows], coa.erosion_per_year), s.resolve[rows])
+        _leave(s, d, rows, leave)
+
+
+def _leave(s: State, d: Derived, rows: NDArray[np.int64], leave: NDArray[np.bool_]) -> None:
+    """Members ``leave`` (rows × slots) withdraw from the coalition for good."""
     gone = leave & s.deployed[rows]
     s.land_d[rows] -= (s.land[rows] * gone).sum(axis=1)
     s.sea_d[rows] -= (s.sea[rows] * gone).sum(axis=1)
@@ -350,6 +404,9 @@ def _cohesion(s: State, cfg: Config, d: Derived, strike: NDArray[np.bool_], week
         s.pledged[rows] -= (s.pledge[rows] * leave).sum(axis=1)
     s.in_coalition[rows] &= ~leave
     s.deployed[rows] &= ~leave
+    s.changed[rows] = True
+    s.leave_week[rows] = np.where(leave, rules.NEVER, s.leave_week[rows])
+    s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
 def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
@@ -370,7 +427,7 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
 
     rows = np.flatnonzero(rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse))
     if rows.size:
-        _withdraw_force(s, rows)
+        _withdraw_force(s, cfg, rows, week)
     settled = np.flatnonzero(cause == Cause.SETTLEMENT)
     if settled.size:
         s.failed_vote[settled] = False  # the vote that counted passed
@@ -378,7 +435,7 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
             s.in_claim[settled] = bf.claim
             s.outside[settled] = 0.0
         if not cfg.terms.force_stays:
-            _withdraw_force(s, settled)
+            _withdraw_force(s, cfg, settled, week)
     ended = np.flatnonzero((new == Phase.WAR) & (old != Phase.WAR))
     started = np.flatnonzero(cause == Cause.CEASEFIRE_AGREED)
     for r in (ended, started):
@@ -402,9 +459,10 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
                                        cfg.ceasefire.weariness_decay)
     s.weary_u = rules.weariness_update(s.weary_u, at_war, d.ukraine_growth,
                                        cfg.ceasefire.weariness_decay)
-    s.weeks_in_cf = np.where(cause == Cause.CEASEFIRE_AGREED, 0,
-                             np.where((new == Phase.CEASEFIRE) | (new == Phase.SETTLEMENT),
-                                      s.weeks_in_cf + 1, 0))
+    peace = (new == Phase.CEASEFIRE) | (new == Phase.SETTLEMENT)
+    s.weeks_in_cf += 1
+    s.weeks_in_cf[~peace] = 0
+    s.weeks_in_cf[started] = 0
     _tally(s, week, old, new, cause, dec)
     s.phase = new
     np.maximum(s.peak_troops, s.troops, out=s.peak_troops)
@@ -413,31 +471,46 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
 
 def _tally(s: State, week: int, old: NDArray, new: NDArray, cause: NDArray,
            dec: Decisions) -> None:
+    """Counts and first-event weeks. Every week adds the weeks in a ceasefire, the strikes and
+    the violations; the rest is done only in the rows where the phase changed."""
     t, ev = s.tallies, s.events
-    agreed = cause == Cause.CEASEFIRE_AGREED
     from_cf = old == Phase.CEASEFIRE
-    to_war = new == Phase.WAR
-    escalated = cause == Cause.ESCALATION
-    collapse = from_cf & to_war
-    breakdown = (old == Phase.SETTLEMENT) & to_war
-    t["n_ceasefires"] += agreed
-    t["n_collapses"] += collapse
-    t["n_breakdowns"] += breakdown
-    t["n_strikes"] += dec.strike
-    t["n_violations"] += s.violations
-    t["n_referendums"] += dec.vote_held
     t["ceasefire_weeks"] += from_cf
-    t["ceasefire_failures"] += from_cf & (to_war | escalated)
-    s.referendum_passed |= dec.vote_held & (cause == Cause.SETTLEMENT)
-    s.escalation_from = np.where(escalated, old.astype(np.int64), s.escalation_from)
-    if (cause != Cause.NONE).any() or dec.strike.any():
-        _first(ev["week_first_ceasefire"], agreed, week)
-        _first(ev["week_first_collapse"], collapse, week)
-        _first(ev["week_settlement"], cause == Cause.SETTLEMENT, week)
-        _first(ev["week_escalation"], escalated, week)
+    t["n_violations"] += s.violations
+    struck = np.flatnonzero(dec.strike)
+    if struck.size:
+        t["n_strikes"][struck] += 1
         _first(ev["week_first_strike"], dec.strike, week)
-        after_first = ~np.isnan(ev["week_first_ceasefire"]) & ~agreed
-        _first(ev["week_first_failure"], after_first & (collapse | breakdown | escalated), week)
+    voted = np.flatnonzero(dec.vote_held)
+    if voted.size:
+        t["n_referendums"][voted] += 1
+        s.referendum_passed[voted] |= cause[voted] == Cause.SETTLEMENT
+    rows = np.flatnonzero(cause != Cause.NONE)
+    if not rows.size:
+        return
+    c, o, w = cause[rows], old[rows], new[rows]
+    agreed = c == Cause.CEASEFIRE_AGREED
+    escalated = c == Cause.ESCALATION
+    collapse = (o == Phase.CEASEFIRE) & (w == Phase.WAR)
+    breakdown = (o == Phase.SETTLEMENT) & (w == Phase.WAR)
+    t["n_ceasefires"][rows[agreed]] += 1
+    t["n_collapses"][rows[collapse]] += 1
+    t["n_breakdowns"][rows[breakdown]] += 1
+    t["ceasefire_failures"][rows[(o == Phase.CEASEFIRE) & (collapse | escalated)]] += 1
+    s.escalation_from[rows[escalated]] = o[escalated]
+    for name, happened in (("week_first_ceasefire", agreed), ("week_first_collapse", collapse),
+                           ("week_settlement", c == Cause.SETTLEMENT),
+                           ("week_escalation", escalated)):
+        _first_rows(ev[name], rows[happened], week)
+    had_peace = ~np.isnan(ev["week_first_ceasefire"][rows]) & ~agreed
+    _first_rows(ev["week_first_failure"], rows[had_peace & (collapse | breakdown | escalated)],
+                week)
+
+
+def _first_rows(event_week: NDArray[np.float64], rows: NDArray[np.int64], week: int) -> None:
+    """Record ``week`` in the given rows where nothing was recorded yet."""
+    if rows.size:
+        event_week[rows[np.isnan(event_week[rows])]] = week
 
 
 def _first(event_week: NDArray[np.float64], happened: NDArray[np.bool_], week: int) -> None:
@@ -490,7 +563,7 @@ def run_batch(cfg: Config, replications: NDArray[np.int64],
     paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
     record(paths, 0, s, cfg)
     for week in range(1, weeks + 1):
-        deploy(s, cfg, d)
+        deploy(s, cfg, d, week)
         dec = decide(s, cfg, d, week, draw)
         apply(s, cfg, d, week, dec, draw, kp_coh, ic_coh)
         record(paths, week, s, cfg)

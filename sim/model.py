@@ -106,8 +106,11 @@ class WeeklyCollector(mesa.DataCollector):
         """Append this week's value of every model reporter."""
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for var, reporter in self.model_reporters.items():
-            self.model_vars[var].append(reporter(model))
+        if not hasattr(self, "_series"):
+            self._series = [(self.model_vars[var], reporter)
+                            for var, reporter in self.model_reporters.items()]
+        for series, reporter in self._series:
+            series.append(reporter(model))
 
 
 class CeasefireModel(mesa.Model):
@@ -138,7 +141,7 @@ class CeasefireModel(mesa.Model):
         self.week = 0
         self.phase = int(Phase.WAR)
         self.weeks_in_cf = 0
-        self.in_claim, self.outside = self.derived.initial_claim_state(self.cfg)
+        self._set_territory(*self.derived.initial_claim_state(self.cfg))
         self.momentum = self.derived.momentum_mean
         self.momentum_at_start = 0.0
         self.vote_week = -1
@@ -207,10 +210,13 @@ class CeasefireModel(mesa.Model):
             CoalitionMember(self, slot, float(pledge[slot]), float(land[slot]), float(sea[slot]),
                             float(air[slot]), float(resolve[slot]))
         self.members = self.agents_by_type.get(CoalitionMember, AgentSet([], random=self.random))
-        self._members_in = len(self.members)
-        self._pledged = sum(a.pledge for a in self.members) if self.derived.pledging else 0.0
+        # Members still in the coalition, in slot order.
+        self._roster = [a for a in self.members if a.in_coalition]
+        self._members_in = len(self._roster)
+        self._pledged = sum(a.pledge for a in self._roster) if self.derived.pledging else 0.0
         self._deployed = [0.0, 0.0, 0.0]
         self._flags = 0
+        self._next_leave = rules.NEVER
 
     # --- aggregates over the member agents ------------------------------------------------------
     # Totals are kept up to date by the members themselves (on_deploy / on_withdraw) rather than
@@ -218,6 +224,7 @@ class CeasefireModel(mesa.Model):
 
     def on_deploy(self, member: CoalitionMember) -> None:
         """A member has deployed its troops."""
+        self._next_leave = min(self._next_leave, member.leave_week)
         self._flags += 1
         self._deployed[0] += member.land
         self._deployed[1] += member.sea
@@ -226,6 +233,7 @@ class CeasefireModel(mesa.Model):
     def on_withdraw(self, member: CoalitionMember) -> None:
         """A member leaves the coalition (and takes its troops home)."""
         self._members_in -= 1
+        self._roster.remove(member)
         if self.derived.pledging:
             self._pledged -= member.pledge
         if member.deployed:
@@ -236,10 +244,16 @@ class CeasefireModel(mesa.Model):
 
     def withdraw_force(self) -> None:
         """The whole force goes home; the members stay in the coalition."""
-        for member in self.members:
-            member.deployed = False
+        for member in self._roster:
+            if member.deployed:
+                member.stand_down()
         self._deployed = [0.0, 0.0, 0.0]
         self._flags = 0
+        self._next_leave = rules.NEVER
+
+    def _update_next_leave(self) -> None:
+        self._next_leave = min((m.leave_week for m in self._roster if m.deployed),
+                               default=rules.NEVER)
 
     def members_in(self) -> int:
         """Members still in the coalition."""
@@ -256,7 +270,11 @@ class CeasefireModel(mesa.Model):
 
     def claim_gap(self) -> float:
         """The part of Russia's claim it does not hold."""
-        return float(rules.claim_gap(self.in_claim, self.cfg.battlefield.claim))
+        return self._gap
+
+    def _set_territory(self, inside: float, outside: float) -> None:
+        self.in_claim, self.outside = float(inside), float(outside)
+        self._gap = float(rules.claim_gap(self.in_claim, self.cfg.battlefield.claim))
 
     # --- the weekly step ------------------------------------------------------------------------
 
@@ -327,12 +345,17 @@ class CeasefireModel(mesa.Model):
         week, cfg, old = self.week, self.cfg, self.phase
         ukr, bf, d, russia = cfg.ukraine, cfg.battlefield, self.derived, self.russia
         strike = russia.strike
-        if strike or self._flags > 0:
-            u = self.cohesion_draws(week) if strike else None
-            for member in list(self.members):
-                if member.in_coalition:
-                    member.wear(strike, u[member.slot] if strike else 0.0, self.us.strength)
-        new, cause = int(Phase(old)), int(Cause.NONE)
+        if strike:  # every member still in absorbs the shock
+            u = self.cohesion_draws(week)
+            for member in list(self._roster):
+                member.absorb_strike(u[member.slot], self.us.strength)
+            self._update_next_leave()
+        if self._next_leave == week:  # erosion takes deployed members below their threshold
+            for member in list(self._roster):
+                if member.deployed and member.leave_week == week:
+                    member.erode_out()
+            self._update_next_leave()
+        new, cause = old, int(Cause.NONE)
         if self.agreed or russia.renews_war or strike or self.settle or russia.escalate:
             n, c = rules.transition(old, self.agreed, russia.renews_war, strike, self.settle,
                                     russia.escalate)
@@ -350,7 +373,7 @@ class CeasefireModel(mesa.Model):
         if cause == Cause.SETTLEMENT:
             self.failed_vote = False  # the vote that counted passed
             if d.recognise_claim:
-                self.in_claim, self.outside = bf.claim, 0.0
+                self._set_territory(bf.claim, 0.0)
             if not cfg.terms.force_stays:
                 self.withdraw_force()
         if (new == Phase.WAR and old != Phase.WAR) or cause == Cause.CEASEFIRE_AGREED:
@@ -364,10 +387,9 @@ class CeasefireModel(mesa.Model):
             self.momentum = float(rules.momentum_update(
                 self.momentum, d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
                 z[_Z_MOM]))
-            inside, outside = rules.territory_update(
+            self._set_territory(*rules.territory_update(
                 self.in_claim, self.outside, self.momentum, bf.claim, bf.slowdown_gap,
-                bf.gains_in_claim, bf.territory_noise, z[_Z_TERR])
-            self.in_claim, self.outside = float(inside), float(outside)
+                bf.gains_in_claim, bf.territory_noise, z[_Z_TERR]))
         russia.adapt(at_war)
         self.ukraine.adapt(at_war)
         if cause == Cause.CEASEFIRE_AGREED:

@@ -124,6 +124,31 @@ def rule(
     return deco
 
 
+# Elementwise helpers that take a plain-Python path for scalars: the Mesa engine calls the rules
+# once per agent and week, where numpy's per-call cost dominates. The arithmetic is the same IEEE
+# operations either way, so both engines get the same numbers.
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    if isinstance(cond, (bool, np.bool_)):
+        return a if cond else b
+    return np.where(cond, a, b)
+
+
+def _min(a: Any, b: Any) -> Any:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    return a if a <= b else b
+
+
+def _max(a: Any, b: Any) -> Any:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return a if a >= b else b
+
+
+def _not(a: Any) -> Any:
+    return (not a) if isinstance(a, (bool, np.bool_)) else np.logical_not(a)
+
+
 def logistic(x: Any) -> Any:
     """The logistic function 1 / (1 + e^−x), without overflow for large |x|."""
     e = np.exp(-np.abs(x))
@@ -183,7 +208,7 @@ def mediation_effect(week: Any, boost: float, half_life: float, since_summit: fl
 )
 def talk_probability(base_prob: float, mediation: Any) -> Any:
     """Weekly probability that a round of talks is proposed: a baseline plus US mediation."""
-    return np.minimum(base_prob + mediation, 1.0)
+    return _min(base_prob + mediation, 1.0)
 
 
 @rule(
@@ -209,7 +234,7 @@ def round_not_lost_to_venue(u: Any, moscow_share: float) -> Any:
 )
 def claim_gap(held_in_claim: Any, claim: float) -> Any:
     """The part of Russia's claim it does not hold (share of Ukraine)."""
-    return np.maximum(claim - held_in_claim, 0.0)
+    return _max(claim - held_in_claim, 0.0)
 
 
 @rule(
@@ -250,11 +275,10 @@ def territory_update(
 ) -> tuple[Any, Any]:
     """Next week's held share inside and outside the claim during war."""
     gap = claim_gap(held_in_claim, claim)
-    slow = np.where(momentum > 0.0, np.minimum(gap / slowdown_gap, 1.0), 1.0)
+    slow = _where(momentum > 0.0, _min(gap / slowdown_gap, 1.0), 1.0)
     change = momentum * slow * PP / WEEKS_PER_YEAR + noise_sd * z
-    inside = np.minimum(np.maximum(held_in_claim + gains_in_claim * change, 0.0), claim)
-    outside = np.minimum(np.maximum(held_outside + (1.0 - gains_in_claim) * change, 0.0),
-                         1.0 - claim)
+    inside = _min(_max(held_in_claim + gains_in_claim * change, 0.0), claim)
+    outside = _min(_max(held_outside + (1.0 - gains_in_claim) * change, 0.0), 1.0 - claim)
     return inside, outside
 
 
@@ -268,7 +292,7 @@ def territory_update(
 )
 def weariness_update(weariness: Any, at_war: Any, growth: float, decay: float) -> Any:
     """Next week's war weariness."""
-    return np.where(at_war, weariness + growth * (1.0 - weariness), weariness * (1.0 - decay))
+    return _where(at_war, weariness + growth * (1.0 - weariness), weariness * (1.0 - decay))
 
 
 # --- Russia --------------------------------------------------------------------------------------
@@ -322,7 +346,7 @@ def force_resistance(planned: Any, immediate: bool, aversion: float, extra: floa
 )
 def stalling_penalty(momentum: Any, stalling: float) -> Any:
     """Ceasefire-acceptance logit lost while battlefield momentum favours Russia."""
-    return stalling * np.maximum(momentum, 0.0)
+    return stalling * _max(momentum, 0.0)
 
 
 @rule(
@@ -468,7 +492,7 @@ def renewal_log_risk(
     kappa: float, cost_w: float, settlement_factor: float,
 ) -> Any:
     """Log of the multiplier on the baseline hazard from Russia's gain and cost."""
-    lp = (gap_w * gap / PP + momentum_w * np.maximum(momentum_at_start, 0.0) + threat_w * threat
+    lp = (gap_w * gap / PP + momentum_w * _max(momentum_at_start, 0.0) + threat_w * threat
           + failed_w * failed_vote - kappa * cost_w * presence)
     return lp + np.where(settled, np.log(np.maximum(settlement_factor, 1e-300)), 0.0)
 
@@ -582,7 +606,7 @@ def referendum_pass_probability(intercept: float, ceded: Any, per_pp: float, cre
 def terms_on_offer(phase: Any, weeks_in_ceasefire: Any, vote_pending: Any, cooldown_over: Any,
                    required: bool, lift_weeks: int) -> Any:
     """Whether settlement terms are on the table this week."""
-    open_ = (phase == Phase.CEASEFIRE) & np.logical_not(vote_pending) & cooldown_over
+    open_ = (phase == Phase.CEASEFIRE) & _not(vote_pending) & cooldown_over
     if not required:
         return open_
     return open_ & (weeks_in_ceasefire >= lift_weeks)
@@ -597,7 +621,7 @@ def martial_law_in_force(phase: Any, weeks_in_ceasefire: Any, lift_weeks: int) -
     """Martial law holds in war, and in a ceasefire until it has held ``lift_weeks``."""
     lifted = ((phase == Phase.CEASEFIRE) & (weeks_in_ceasefire >= lift_weeks)) | (
         phase == Phase.SETTLEMENT)
-    return np.logical_not(lifted)
+    return _not(lifted)
 
 
 # --- The coalition -------------------------------------------------------------------------------
@@ -717,14 +741,39 @@ def resolve_after_strike(resolve: Any, u: Any, shock: float, cushion: float,
     return resolve - shock * (0.5 + u) * (1.0 - np.minimum(cushion * us_strength, 1.0))
 
 
+NEVER = 2**62
+"""A week that never comes (a member that does not erode never withdraws by erosion)."""
+
+
 @rule(
     "Cohesion", "Coalition",
     params=("coalition.erosion_per_year",),
-    assumption="staying deployed wears resolve down linearly",
+    assumption="staying deployed wears resolve down linearly, erosion_per_year / 52 a week",
 )
-def resolve_erosion(resolve: Any, deployed: Any, per_year: float) -> Any:
-    """A member's resolve after one more week (deployed members erode)."""
-    return resolve - deployed * (per_year / WEEKS_PER_YEAR)
+def resolve_erosion(resolve: Any, weeks_deployed: Any, per_year: float) -> Any:
+    """A member's resolve after ``weeks_deployed`` weeks deployed."""
+    return resolve - weeks_deployed * (per_year / WEEKS_PER_YEAR)
+
+
+@rule(
+    "Cohesion", "Coalition",
+    params=("coalition.threshold", "coalition.erosion_per_year"),
+    assumption="a deployed member leaves in the first week its eroded resolve is below the "
+    "threshold",
+)
+def weeks_until_withdrawal(resolve: Any, threshold: float, per_year: float) -> Any:
+    """Weeks deployed (at least 1) after which the eroded resolve is first below the threshold.
+
+    The smallest k ≥ 1 with ``resolve_erosion(resolve, k) < threshold`` (:data:`NEVER` without
+    erosion); the closed form is checked against the exact comparison one week either side.
+    """
+    if per_year <= 0.0:
+        return np.where(resolve < threshold, 1, NEVER)
+    r = per_year / WEEKS_PER_YEAR
+    steps = np.minimum(np.floor((resolve - threshold) / r), float(NEVER // 2))
+    k = np.maximum(steps.astype(np.int64) + 1, 1)
+    k = np.where((k > 1) & (resolve_erosion(resolve, k - 1, per_year) < threshold), k - 1, k)
+    return np.where(resolve_erosion(resolve, k, per_year) >= threshold, k + 1, k)
 
 
 @rule(
