@@ -2,9 +2,9 @@
 
 Analysis only — no model logic. The functions turn what the engines produce (the per-replication
 ``records`` of :func:`sim.experiment.run` and, with ``keep_paths=True``, the weekly ``raw_paths``)
-into the statistics that the verification tests (``tests/test_verification.py``), the validation
-tests (``tests/test_validation.py``) and the notebook ``notebooks/05_model_against_evidence.ipynb``
-compare with closed forms and with the evidence (DESIGN §3).
+into the statistics that the verification tests (``tests/test_verification.py``), the evidence
+checks (:mod:`sim.evidence.checks`) and the notebook ``notebooks/05_model_against_evidence.ipynb``
+compare with closed forms and with the evidence (``docs/ODD.md``, section 8).
 
 Time in a spell is discrete. A spell that starts in week ``s`` (the week the ceasefire is agreed)
 faces one weekly trial in each following week; a spell that ends in week ``s + d`` has duration
@@ -40,19 +40,6 @@ MIN_EXPECTED = 5.0
 
 LEVEL = 0.95
 """Two-sided level of every interval here."""
-
-TARGETS: dict[str, str] = {
-    "russia.accept_intercept": "ceasefire_timing",
-    "ukraine.accept_intercept": "ceasefire_timing",
-    "ceasefire.hazard_initial": "weibull_shape",
-    "ceasefire.hazard_floor": "undeterred_collapse_two_years",
-    "ceasefire.force_deterrence": "force_hazard_ratio",
-    "ceasefire.violation_rate": "violations_not_collapse",
-    "battlefield.momentum_base": "territory_growth",
-}
-"""Which validation check covers each parameter whose config metadata records a ``target``
-(``tests/test_validation.py`` checks that the two lists agree)."""
-
 
 # --------------------------------------------------------------------------------------------- #
 # Spells
