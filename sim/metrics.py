@@ -825,7 +825,7 @@ def _hazard_influence(records: pd.DataFrame) -> tuple[float, NDArray[np.float64]
     if w.sum() <= 0:
         return math.nan, np.full(len(e), math.nan)
     rate = e.sum() / w.sum()
-    return HAZARD_PER * rate, HAZARD_PER * (e - rate * w) / w.mean()
+    return float(HAZARD_PER * rate), HAZARD_PER * (e - rate * w) / w.mean()
 
 
 def paired_headlines(
@@ -868,3 +868,34 @@ def moves(entry: Mapping[str, float]) -> bool:
     """Whether a paired difference's interval excludes 0."""
     lo, hi = entry["lo"], entry["hi"]
     return bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
+
+
+def rate_ratio(
+    records_a: pd.DataFrame, records_b: pd.DataFrame, level: float = DEFAULT_LEVEL
+) -> dict[str, float]:
+    """Ratio of A's to B's ceasefire-failure rate (a piecewise-exponential hazard ratio), paired.
+
+    Each side's rate is failures over ceasefire-weeks (a constant hazard per week at risk). Under
+    common random numbers the two sides share their replications, so the interval of the log
+    ratio uses the paired, per-replication linearised influences (delta method). NaN when either
+    side has no failures or no ceasefire-weeks.
+
+    Returns:
+        ``{ratio, lo, hi, rate_a, rate_b}`` (rates per 100 ceasefire-weeks).
+    """
+    a = records_a.sort_values("replication", kind="stable").reset_index(drop=True)
+    b = records_b.sort_values("replication", kind="stable").reset_index(drop=True)
+    if not np.array_equal(a["seed"].to_numpy(), b["seed"].to_numpy()):
+        raise ValueError("records_a and records_b must use the same seed per replication")
+    ra, za = _hazard_influence(a)
+    rb, zb = _hazard_influence(b)
+    ra, rb = float(ra), float(rb)
+    nan = {"ratio": math.nan, "lo": math.nan, "hi": math.nan, "rate_a": ra, "rate_b": rb}
+    if not (ra > 0 and rb > 0) or len(a) < MIN_VARIANCE_SAMPLE:
+        return nan
+    infl = za / ra - zb / rb
+    se = float(np.std(infl, ddof=1)) / math.sqrt(len(a))
+    z = _z(level)
+    log_ratio = math.log(ra / rb)
+    return {"ratio": ra / rb, "lo": math.exp(log_ratio - z * se),
+            "hi": math.exp(log_ratio + z * se), "rate_a": ra, "rate_b": rb}

@@ -14,6 +14,7 @@ from sim.metrics import (
     moves,
     paired_headlines,
     rate_interval,
+    rate_ratio,
     OUTCOMES,
     format_summary,
     kaplan_meier,
@@ -417,3 +418,22 @@ def test_paired_headlines_recover_a_known_difference() -> None:
     shifted = base.assign(ceasefire_failures=base["ceasefire_failures"] + (base.index % 5 == 0))
     haz = paired_headlines(shifted, base)["collapse_hazard"]
     assert haz["diff"] > 0 and moves(haz)
+
+
+def test_rate_ratio_recovers_a_known_ratio_and_is_one_against_itself() -> None:
+    """Seed 11, 40,000 replications of 20 ceasefire-weeks: B fails at 2% a week, A at 1%
+    (failures drawn per week), so the ratio is 0.5 within its interval."""
+    rng = np.random.default_rng(11)
+    n, w = 40_000, 20
+    u = rng.uniform(size=(n, w))
+    base = pd.DataFrame({"replication": np.arange(n), "seed": np.arange(n, dtype=np.uint64),
+                         "ceasefire_weeks": np.full(n, w)})
+    b = base.assign(ceasefire_failures=(u < 0.02).sum(axis=1))
+    a = base.assign(ceasefire_failures=(u < 0.01).sum(axis=1))  # common random numbers
+    res = rate_ratio(a, b)
+    assert res["lo"] < 0.5 < res["hi"] and res["ratio"] == pytest.approx(0.5, abs=0.03)
+    assert res["rate_b"] == pytest.approx(2.0, rel=0.03)
+    same = rate_ratio(b, b)
+    assert same["ratio"] == 1.0 and same["lo"] == same["hi"] == 1.0
+    none = rate_ratio(base.assign(ceasefire_failures=0), b)
+    assert math.isnan(none["ratio"])
