@@ -7,20 +7,31 @@ counter-based streams (:mod:`sim.streams`). For the same seeds both engines give
 event weeks, counts and weekly paths, replication by replication; a test holds them together.
 
 Rules are evaluated only in the rows where their result is used (they are elementwise, so this
-changes no number).
+changes no number). The engine runs on a *vector config* (:mod:`sim.stacking`): a parameter is a
+scalar shared by every row or an array with one value per row, so a block of design points can run
+as one batch (:func:`run_points`) with exactly the numbers each point gives alone (:func:`run_batch`).
+The weekly paths are either kept per replication or reduced week by week into
+:class:`sim.pathstats.PathStats`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim import rules, streams
 from sim.config import Config
-from sim.derived import GERMANY, N_SLOTS, PATH_INDICATORS, Derived
+from sim.derived import GERMANY, N_SLOTS, PATH_INDICATORS
+from sim.pathstats import PathStats, PointView, WeeklySummary, reduce_week, specs
 from sim.rules import Cause, Phase
+from sim.stacking import at, col, stack_configs, stack_derived, week_value
+
+VCfg = Any  # a vector config (sim.stacking.stack_configs)
+VDer = Any  # vector derived constants (sim.stacking.stack_derived)
 
 _ALL_SLOTS = np.arange(N_SLOTS)
 _NOT_GERMANY = _ALL_SLOTS != GERMANY
@@ -42,12 +53,13 @@ TALLIES = ("n_ceasefires", "n_collapses", "n_breakdowns", "n_strikes", "n_violat
 
 @dataclass
 class BatchResult:
-    """Raw results of a batch: per-replication arrays and weekly paths."""
+    """Raw results of a batch: per-replication arrays, and weekly paths or their statistics."""
 
     replications: NDArray[np.int64]
     keys: NDArray[np.uint64]
     columns: dict[str, NDArray]
-    paths: dict[str, NDArray]
+    paths: dict[str, NDArray] | None
+    stats: PathStats | PointView | None = None
 
 
 @dataclass
@@ -116,34 +128,39 @@ class Decisions:
     terms_accepted: NDArray[np.bool_]
 
 
-def _gap(s: State, claim: float, rows: NDArray[np.int64] | slice = slice(None)) -> NDArray:
-    return rules.claim_gap(s.in_claim[rows], claim)
+def _gap(s: State, claim: Any, rows: NDArray[np.int64] | slice = slice(None)) -> NDArray:
+    return rules.claim_gap(s.in_claim[rows], at(claim, rows))
 
 
-def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
+def initial_state(cfg: VCfg, d: VDer, keys: NDArray[np.uint64]) -> State:
     """Week 0: pledges, resolve and the form of US backing drawn once per replication."""
     dep, coa = cfg.deployment, cfg.coalition
     n = len(keys)
     pledge = rules.member_pledges(
         streams.uniforms(keys, streams.PLEDGES, [0], _ALL_SLOTS)[:, 0, :],
-        dep.troops_total, dep.lead_share, dep.germany_share, dep.pledge_spread)
-    land, sea, air = rules.domain_split(pledge, dep.land_share, dep.sea_share)
+        col(dep.troops_total), col(dep.lead_share), col(dep.germany_share),
+        col(dep.pledge_spread))
+    land, sea, air = rules.domain_split(pledge, col(dep.land_share), col(dep.sea_share))
     resolve = rules.initial_resolve(
         streams.uniforms(keys, streams.RESOLVE, [0], _ALL_SLOTS)[:, 0, :],
-        coa.uk_resolve, coa.france_resolve, coa.resolve_low, coa.resolve_high)
+        col(coa.uk_resolve), col(coa.france_resolve), col(coa.resolve_low),
+        col(coa.resolve_high))
     # A member whose resolve starts below its threshold never joins.
-    in_coalition = (_ALL_SLOTS < d.members) & rules.stays_in(resolve, coa.threshold)
+    in_coalition = (_ALL_SLOTS < col(d.members)) & rules.stays_in(resolve, col(coa.threshold))
     form = rules.us_form(streams.uniforms(keys, streams.US_FORM, [0], [0])[:, 0, 0],
                          cfg.us.role, cfg.us.air_support_prob)
     us = cfg.us
-    inside, outside = d.initial_claim_state(cfg)
+
+    def full(x: Any, dtype: Any = np.float64) -> NDArray:
+        return np.array(np.broadcast_to(x, (n,)), dtype=dtype)
+
     zeros = np.zeros(n)
     s = State(
         phase=np.full(n, Phase.WAR, dtype=np.int8), weeks_in_cf=np.zeros(n, dtype=np.int64),
-        in_claim=np.full(n, inside), outside=np.full(n, outside),
-        momentum=np.full(n, d.momentum_mean), momentum_at_start=zeros.copy(),
-        weary_r=np.full(n, cfg.russia.weariness_initial),
-        weary_u=np.full(n, cfg.ukraine.weariness_initial),
+        in_claim=full(d.initial_inside), outside=full(d.initial_outside),
+        momentum=full(d.momentum_mean), momentum_at_start=zeros.copy(),
+        weary_r=full(cfg.russia.weariness_initial),
+        weary_u=full(cfg.ukraine.weariness_initial),
         vote_week=np.full(n, -1, dtype=np.int64), cooldown_until=np.zeros(n, dtype=np.int64),
         failed_vote=np.zeros(n, dtype=bool),
         pledge=pledge, land=land, sea=sea, air=air, resolve=resolve, in_coalition=in_coalition,
@@ -153,7 +170,7 @@ def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
         next_leave=np.full(n, rules.NEVER, dtype=np.int64),
         land_d=zeros.copy(), sea_d=zeros.copy(), air_d=zeros.copy(),
         flags_d=np.zeros(n, dtype=np.int64), members_in=in_coalition.sum(axis=1),
-        pledged=(pledge * in_coalition).sum(axis=1) if d.pledging else zeros.copy(),
+        pledged=(pledge * in_coalition).sum(axis=1) * d.pledging,
         us_form=form,
         us_strength=rules.us_strength(form, us.strength_intelligence, us.strength_air_support,
                                       us.strength_ground),
@@ -173,7 +190,7 @@ def initial_state(cfg: Config, d: Derived, keys: NDArray[np.uint64]) -> State:
     return s
 
 
-def perceive(s: State, cfg: Config, d: Derived) -> None:
+def perceive(s: State, cfg: VCfg, d: VDer) -> None:
     """Russia's threat perception and the guarantee's credibility as Ukraine sees it.
 
     Both depend only on the troops deployed and pledged, so they are recomputed only in the rows
@@ -184,16 +201,17 @@ def perceive(s: State, cfg: Config, d: Derived) -> None:
         return
     rus, ukr = cfg.russia, cfg.ukraine
     troops = s.land_d[rows] + s.sea_d[rows] + s.air_d[rows]
-    s.threat[rows] = (rules.deployment_threat(troops, rus.threat_per_10k, rus.force_consent)
-                      + rules.narrative_threat(d.named_units & (troops == 0),
-                                               rus.narrative_boost, rus.force_consent))
+    s.threat[rows] = (
+        rules.deployment_threat(troops, at(rus.threat_per_10k, rows), rus.force_consent)
+        + rules.narrative_threat(at(d.named_units, rows) & (troops == 0),
+                                 at(rus.narrative_boost, rows), rus.force_consent))
     s.credibility[rows] = rules.guarantee_credibility(
-        s.pledged[rows], d.us_expected, ukr.credibility_scale, ukr.credibility_us_floor,
-        d.credibility_discount)
+        s.pledged[rows], at(d.us_expected, rows), at(ukr.credibility_scale, rows),
+        at(ukr.credibility_us_floor, rows), at(d.credibility_discount, rows))
     s.changed[rows] = False
 
 
-def deploy(s: State, cfg: Config, d: Derived, week: int) -> None:
+def deploy(s: State, cfg: VCfg, d: VDer, week: int) -> None:
     """1. Coalition members deploy when the schedule (and, for Germany, its condition) says so."""
     dep, coa = cfg.deployment, cfg.coalition
     due = rules.deployment_due(d.timing, s.phase, s.weeks_in_cf, dep.hold_weeks,
@@ -202,7 +220,7 @@ def deploy(s: State, cfg: Config, d: Derived, week: int) -> None:
     if not rows.size:
         return
     germany = rules.germany_ready(coa.germany_condition, s.phase[rows], s.weeks_in_cf[rows],
-                                  coa.germany_hold_weeks)
+                                  at(coa.germany_hold_weeks, rows))
     ready = _NOT_GERMANY | (_ALL_SLOTS == GERMANY) & germany[:, None]
     newly = s.in_coalition[rows] & ~s.deployed[rows] & ready
     s.deployed[rows] |= newly
@@ -214,19 +232,18 @@ def deploy(s: State, cfg: Config, d: Derived, week: int) -> None:
     # Erosion starts this week: the member leaves in the week its eroded resolve crosses.
     coa = cfg.coalition
     since = week - 1
-    leave = since + rules.weeks_until_withdrawal(s.resolve[rows], coa.threshold,
-                                                 coa.erosion_per_year)
+    leave = since + rules.weeks_until_withdrawal(s.resolve[rows], col(at(coa.threshold, rows)),
+                                                 col(at(coa.erosion_per_year, rows)))
     s.since[rows] = np.where(newly, since, s.since[rows])
     s.leave_week[rows] = np.where(newly, leave, s.leave_week[rows])
     s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
-def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
+def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
     """2–4. Talks, then Russia's and Ukraine's decisions from the state at the start of the week."""
     rus, ukr, cf, frc = cfg.russia, cfg.ukraine, cfg.ceasefire, cfg.force
     claim = cfg.battlefield.claim
     n = len(s.phase)
-    mediation = d.mediation[week]
     at_war = s.phase == Phase.WAR
     in_cf = s.phase == Phase.CEASEFIRE
     in_peace = in_cf | (s.phase == Phase.SETTLEMENT)
@@ -238,8 +255,8 @@ def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
     talks = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(at_war | offer)
     if rows.size:
-        talks[rows] = (draw(_TALK, rows) < d.talk_prob[week]) & rules.round_not_lost_to_venue(
-            draw(_VENUE, rows), cfg.talks.moscow_share)
+        talks[rows] = (draw(_TALK, rows) < week_value(d.talk_prob, week, rows)) & (
+            rules.round_not_lost_to_venue(draw(_VENUE, rows), at(cfg.talks.moscow_share, rows)))
 
     perceive(s, cfg, d)
     troops = s.troops
@@ -251,29 +268,33 @@ def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
     if rows.size:
         dep = cfg.deployment
         exposure = rules.force_exposure(s.land_d[rows], s.sea_d[rows], s.air_d[rows],
-                                        dep.exposure_sea, dep.exposure_air, d.posture_mult)
+                                        at(dep.exposure_sea, rows), at(dep.exposure_air, rows),
+                                        at(d.posture_mult, rows))
         p = rules.strike_probability(
             exposure, s.us_strength[rows], s.flags_d[rows], s.phase[rows] == Phase.SETTLEMENT,
-            rus.strike_propensity, rus.deterrence_us, rus.deterrence_flags,
-            rus.settlement_hostility, rus.force_consent)
+            at(rus.strike_propensity, rows), at(rus.deterrence_us, rows),
+            at(rus.deterrence_flags, rows), at(rus.settlement_hostility, rows),
+            rus.force_consent)
         strike[rows] = draw(_STRIKE, rows) < p
         hit = rows[strike[rows]]
         if hit.size:
-            escalate[hit] = rules.strike_escalates(draw(_ESCALATE, hit), rus.escalation_prob)
+            escalate[hit] = rules.strike_escalates(draw(_ESCALATE, hit),
+                                                   at(rus.escalation_prob, hit))
 
     # A ceasefire: both sides accept in a round of talks.
     agreed = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(at_war & talks)
     if rows.size:
         p_r = rules.russia_ceasefire_acceptance(
-            rus.accept_intercept, mediation, rus.mediation_weight,
-            rules.gap_penalty(_gap(s, claim, rows), rus.gap_weight), d.resistance,
-            s.threat[rows], rus.threat_weight, rules.stalling_penalty(s.momentum[rows],
-                                                                      rus.stalling),
-            s.weary_r[rows], rus.weariness_weight)
-        p_u = rules.ukraine_ceasefire_acceptance(ukr.accept_intercept, s.credibility[rows],
-                                                 ukr.guarantee_weight, s.weary_u[rows],
-                                                 ukr.weariness_weight)
+            at(rus.accept_intercept, rows), week_value(d.mediation, week, rows),
+            at(rus.mediation_weight, rows),
+            rules.gap_penalty(_gap(s, claim, rows), at(rus.gap_weight, rows)),
+            at(d.resistance, rows), s.threat[rows], at(rus.threat_weight, rows),
+            rules.stalling_penalty(s.momentum[rows], at(rus.stalling, rows)),
+            s.weary_r[rows], at(rus.weariness_weight, rows))
+        p_u = rules.ukraine_ceasefire_acceptance(
+            at(ukr.accept_intercept, rows), s.credibility[rows], at(ukr.guarantee_weight, rows),
+            s.weary_u[rows], at(ukr.weariness_weight, rows))
         agreed[rows] = rules.ceasefire_agreed(True, draw(_ACC_R, rows), p_r, draw(_ACC_U, rows),
                                               p_u)
 
@@ -286,11 +307,13 @@ def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
         risk = 1.0 - p_pass if ukr.referendum_required else 0.0 * p_pass
         gap = _gap(s, claim, rows)
         p_t = rules.russia_terms_acceptance(
-            rus.terms_intercept, rules.gap_penalty(gap * (not d.recognise_claim), rus.gap_weight),
-            rules.force_resistance(float(d.force_in_terms), False, rus.force_aversion,
-                                   rus.immediate_extra, rus.force_consent),
-            risk, rus.referendum_discount, mediation, rus.mediation_weight, s.weary_r[rows],
-            rus.weariness_weight)
+            at(rus.terms_intercept, rows),
+            rules.gap_penalty(gap * (not d.recognise_claim), at(rus.gap_weight, rows)),
+            rules.force_resistance(at(d.force_in_terms, rows) * 1.0, False,
+                                   at(rus.force_aversion, rows), at(rus.immediate_extra, rows),
+                                   rus.force_consent),
+            risk, at(rus.referendum_discount, rows), week_value(d.mediation, week, rows),
+            at(rus.mediation_weight, rows), s.weary_r[rows], at(rus.weariness_weight, rows))
         terms_accepted[rows] = draw(_TERMS, rows) < p_t
 
     # Ukraine's voters: the referendum scheduled for this week.
@@ -311,41 +334,57 @@ def decide(s: State, cfg: Config, d: Derived, week: int, draw) -> Decisions:
     if rows.size:
         cf_rows = rows[s.phase[rows] == Phase.CEASEFIRE]
         if cf_rows.size:
-            s.violations[cf_rows] = streams.poisson_from_table(draw(_VIOL, cf_rows),
-                                                               d.poisson_table)
+            s.violations[cf_rows] = _violations(draw(_VIOL, cf_rows), d, cf_rows)
         tr, us = troops[rows], s.us_strength[rows]
-        presence = rules.deterrent_presence(tr, s.flags_d[rows], us, frc.troops_need,
-                                            frc.flag_weight, frc.us_share)
-        watched = rules.monitoring(tr, s.air_d[rows], us, frc.air_need, frc.us_isr)
+        kappa = at(frc.kappa, rows)
+        presence = rules.deterrent_presence(tr, s.flags_d[rows], us, at(frc.troops_need, rows),
+                                            at(frc.flag_weight, rows), at(frc.us_share, rows))
+        watched = rules.monitoring(tr, s.air_d[rows], us, at(frc.air_need, rows),
+                                   at(frc.us_isr, rows))
         log_risk = rules.renewal_log_risk(
             _gap(s, claim, rows), s.momentum_at_start[rows], s.threat[rows],
-            s.failed_vote[rows], presence, s.phase[rows] == Phase.SETTLEMENT, cf.gap_hazard,
-            cf.momentum_hazard, cf.threat_hazard, cf.failed_referendum_hazard, frc.kappa,
-            frc.cost_weight, cf.settlement_factor)
-        viol = rules.violations_factor(s.violations[rows], cf.violation_hazard, watched,
-                                       frc.kappa, frc.monitoring_weight)
-        hazard = rules.collapse_hazard(s.weeks_in_cf[rows], cf.hazard_initial, cf.hazard_floor,
-                                       cf.hazard_decay_weeks, log_risk, viol,
+            s.failed_vote[rows], presence, s.phase[rows] == Phase.SETTLEMENT,
+            at(cf.gap_hazard, rows), at(cf.momentum_hazard, rows), at(cf.threat_hazard, rows),
+            at(cf.failed_referendum_hazard, rows), kappa, at(frc.cost_weight, rows),
+            at(cf.settlement_factor, rows))
+        viol = rules.violations_factor(s.violations[rows], at(cf.violation_hazard, rows),
+                                       watched, kappa, at(frc.monitoring_weight, rows))
+        hazard = rules.collapse_hazard(s.weeks_in_cf[rows], at(cf.hazard_initial, rows),
+                                       at(cf.hazard_floor, rows),
+                                       at(cf.hazard_decay_weeks, rows), log_risk, viol,
                                        cf.strategic_feedbacks)
         collapse[rows] = draw(_RENEW, rows) < hazard
     return Decisions(talks, strike, escalate, agreed, collapse, settle, vote_held, vote_failed,
                      terms_accepted)
 
 
-def _pass_probability(s: State, cfg: Config, d: Derived, rows: NDArray[np.int64]) -> NDArray:
+def _violations(u: NDArray[np.float64], d: VDer, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Poisson counts of violations, inverting each row's own table (one per distinct rate)."""
+    index = d.poisson_index
+    if not isinstance(index, np.ndarray):
+        return streams.poisson_from_table(u, d.poisson_tables[index])
+    out = np.empty(len(rows), dtype=np.int64)
+    which = index[rows]
+    for k in np.unique(which):
+        mask = which == k
+        out[mask] = streams.poisson_from_table(u[mask], d.poisson_tables[k])
+    return out
+
+
+def _pass_probability(s: State, cfg: VCfg, d: VDer, rows: NDArray[np.int64]) -> NDArray:
     """The voters' chance of passing the terms on the table, in the given rows."""
     ukr = cfg.ukraine
     ceded = _gap(s, cfg.battlefield.claim, rows) * d.recognise_claim
-    return rules.referendum_pass_probability(ukr.referendum_intercept, ceded,
-                                             ukr.referendum_per_pp, s.credibility[rows],
-                                             ukr.guarantee_weight, d.voters_force_factor)
+    return rules.referendum_pass_probability(
+        at(ukr.referendum_intercept, rows), ceded, at(ukr.referendum_per_pp, rows),
+        s.credibility[rows], at(ukr.guarantee_weight, rows), at(d.voters_force_factor, rows))
 
 
-def _withdraw_force(s: State, cfg: Config, rows: NDArray[np.int64], week: int) -> None:
+def _withdraw_force(s: State, cfg: VCfg, rows: NDArray[np.int64], week: int) -> None:
     """The whole force goes home (members stay in the coalition, with the resolve they kept)."""
     dep = s.deployed[rows]
     eroded = rules.resolve_erosion(s.resolve[rows], week - s.since[rows],
-                                   cfg.coalition.erosion_per_year)
+                                   col(at(cfg.coalition.erosion_per_year, rows)))
     s.resolve[rows] = np.where(dep, eroded, s.resolve[rows])
     s.deployed[rows] = False
     s.leave_week[rows] = rules.NEVER
@@ -355,7 +394,7 @@ def _withdraw_force(s: State, cfg: Config, rows: NDArray[np.int64], week: int) -
     s.changed[rows] = True
 
 
-def _cohesion(s: State, cfg: Config, d: Derived, strike: NDArray[np.bool_], week: int,
+def _cohesion(s: State, cfg: VCfg, d: VDer, strike: NDArray[np.bool_], week: int,
               kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> None:
     """Strikes and the cost of staying wear resolve down; members below threshold leave.
 
@@ -369,30 +408,32 @@ def _cohesion(s: State, cfg: Config, d: Derived, strike: NDArray[np.bool_], week
     if hit.size:  # every member still in absorbs the shock; a deployed one restarts its erosion
         u = streams.table(kp_coh[hit], [week], ic_coh)[:, 0, :]
         dep, inn = s.deployed[hit], s.in_coalition[hit]
+        erosion, threshold = col(at(coa.erosion_per_year, hit)), col(at(coa.threshold, hit))
         base = np.where(dep, rules.resolve_erosion(s.resolve[hit], week - 1 - s.since[hit],
-                                                   coa.erosion_per_year), s.resolve[hit])
-        shocked = rules.resolve_after_strike(base, u, coa.strike_shock, coa.us_cushion,
+                                                   erosion), s.resolve[hit])
+        shocked = rules.resolve_after_strike(base, u, col(at(coa.strike_shock, hit)),
+                                             col(at(coa.us_cushion, hit)),
                                              s.us_strength[hit, None])
         s.resolve[hit] = np.where(inn, shocked, s.resolve[hit])
         s.since[hit] = np.where(dep, week - 1, s.since[hit])
         s.leave_week[hit] = np.where(
-            dep & inn, week - 1 + rules.weeks_until_withdrawal(shocked, coa.threshold,
-                                                               coa.erosion_per_year),
+            dep & inn, week - 1 + rules.weeks_until_withdrawal(shocked, threshold, erosion),
             rules.NEVER)
         s.next_leave[hit] = s.leave_week[hit].min(axis=1)
         # Members not deployed leave at once if the shock took them below the threshold.
-        out = inn & ~dep & ~rules.stays_in(s.resolve[hit], coa.threshold)
+        out = inn & ~dep & ~rules.stays_in(s.resolve[hit], threshold)
         if out.any():
             _leave(s, d, hit, out)
     rows = np.flatnonzero(s.next_leave == week)
     if rows.size:
         leave = s.in_coalition[rows] & s.deployed[rows] & (s.leave_week[rows] == week)
         s.resolve[rows] = np.where(leave, rules.resolve_erosion(
-            s.resolve[rows], week - s.since[rows], coa.erosion_per_year), s.resolve[rows])
+            s.resolve[rows], week - s.since[rows], col(at(coa.erosion_per_year, rows))),
+            s.resolve[rows])
         _leave(s, d, rows, leave)
 
 
-def _leave(s: State, d: Derived, rows: NDArray[np.int64], leave: NDArray[np.bool_]) -> None:
+def _leave(s: State, d: VDer, rows: NDArray[np.int64], leave: NDArray[np.bool_]) -> None:
     """Members ``leave`` (rows × slots) withdraw from the coalition for good."""
     gone = leave & s.deployed[rows]
     s.land_d[rows] -= (s.land[rows] * gone).sum(axis=1)
@@ -400,8 +441,7 @@ def _leave(s: State, d: Derived, rows: NDArray[np.int64], leave: NDArray[np.bool
     s.air_d[rows] -= (s.air[rows] * gone).sum(axis=1)
     s.flags_d[rows] -= gone.sum(axis=1)
     s.members_in[rows] -= leave.sum(axis=1)
-    if d.pledging:
-        s.pledged[rows] -= (s.pledge[rows] * leave).sum(axis=1)
+    s.pledged[rows] -= (s.pledge[rows] * leave).sum(axis=1) * at(d.pledging, rows)
     s.in_coalition[rows] &= ~leave
     s.deployed[rows] &= ~leave
     s.changed[rows] = True
@@ -409,7 +449,7 @@ def _leave(s: State, d: Derived, rows: NDArray[np.int64], leave: NDArray[np.bool
     s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
-def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
+def apply(s: State, cfg: VCfg, d: VDer, week: int, dec: Decisions, draw,
           kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> NDArray[np.int8]:
     """5. The model applies every decision at once; returns this week's transition causes."""
     ukr, bf = cfg.ukraine, cfg.battlefield
@@ -419,10 +459,11 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
                                   dec.escalate)
 
     # The referendum: a vote scheduled after Russia accepts terms; a failed vote cools down.
-    scheduled = dec.terms_accepted & ukr.referendum_required
-    s.vote_week[scheduled] = week + ukr.referendum_weeks
+    scheduled = np.flatnonzero(dec.terms_accepted & ukr.referendum_required)
+    s.vote_week[scheduled] = week + at(ukr.referendum_weeks, scheduled)
     s.vote_week[dec.vote_held] = -1
-    s.cooldown_until[dec.vote_failed] = week + ukr.referendum_cooldown_weeks
+    failed = np.flatnonzero(dec.vote_failed)
+    s.cooldown_until[failed] = week + at(ukr.referendum_cooldown_weeks, failed)
     s.failed_vote |= dec.vote_failed & (new == Phase.CEASEFIRE)
 
     rows = np.flatnonzero(rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse))
@@ -432,7 +473,7 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
     if settled.size:
         s.failed_vote[settled] = False  # the vote that counted passed
         if d.recognise_claim:
-            s.in_claim[settled] = bf.claim
+            s.in_claim[settled] = at(bf.claim, settled)
             s.outside[settled] = 0.0
         if not cfg.terms.force_stays:
             _withdraw_force(s, cfg, settled, week)
@@ -448,12 +489,13 @@ def apply(s: State, cfg: Config, d: Derived, week: int, dec: Decisions, draw,
     war_rows = np.flatnonzero(old == Phase.WAR)
     if war_rows.size:
         z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, war_rows), draw(_Z_TERR, war_rows))
-        s.momentum[war_rows] = rules.momentum_update(
-            s.momentum[war_rows], d.momentum_mean, bf.momentum_persistence, bf.momentum_sd,
-            z_mom)
-        s.in_claim[war_rows], s.outside[war_rows] = rules.territory_update(
-            s.in_claim[war_rows], s.outside[war_rows], s.momentum[war_rows], bf.claim,
-            bf.slowdown_gap, bf.gains_in_claim, bf.territory_noise, z_terr)
+        r = war_rows
+        s.momentum[r] = rules.momentum_update(
+            s.momentum[r], at(d.momentum_mean, r), at(bf.momentum_persistence, r),
+            at(bf.momentum_sd, r), z_mom)
+        s.in_claim[r], s.outside[r] = rules.territory_update(
+            s.in_claim[r], s.outside[r], s.momentum[r], at(bf.claim, r), at(bf.slowdown_gap, r),
+            at(bf.gains_in_claim, r), at(bf.territory_noise, r), z_terr)
     at_war = old == Phase.WAR
     s.weary_r = rules.weariness_update(s.weary_r, at_war, d.russia_growth,
                                        cfg.ceasefire.weariness_decay)
@@ -518,34 +560,67 @@ def _first(event_week: NDArray[np.float64], happened: NDArray[np.bool_], week: i
     event_week[happened & np.isnan(event_week)] = week
 
 
-def record(paths: dict[str, NDArray], week: int, s: State, cfg: Config) -> None:
+def path_values(s: State, cfg: VCfg) -> dict[str, NDArray]:
     """6. The week's values of the path indicators (the state at the end of the week)."""
-    paths["phase"][week] = s.phase
-    paths["territory"][week] = s.in_claim + s.outside
-    paths["claim_gap"][week] = _gap(s, cfg.battlefield.claim)
-    paths["threat"][week] = s.threat
-    paths["troops_deployed"][week] = s.troops
-    paths["members_remaining"][week] = s.members_in
-    paths["credibility"][week] = s.credibility
-    paths["strikes_cum"][week] = s.tallies["n_strikes"]
-    paths["violations"][week] = s.violations
-    paths["martial_law"][week] = rules.martial_law_in_force(s.phase, s.weeks_in_cf,
-                                                            cfg.ukraine.martial_law_lift_weeks)
+    return {
+        "territory": s.in_claim + s.outside,
+        "claim_gap": _gap(s, cfg.battlefield.claim),
+        "threat": s.threat,
+        "troops_deployed": s.troops,
+        "members_remaining": s.members_in,
+        "credibility": s.credibility,
+        "strikes_cum": s.tallies["n_strikes"],
+        "violations": s.violations,
+        "martial_law": rules.martial_law_in_force(s.phase, s.weeks_in_cf,
+                                                  cfg.ukraine.martial_law_lift_weeks),
+    }
 
 
-def run_batch(cfg: Config, replications: NDArray[np.int64],
-              path_dtype: type = np.float64) -> BatchResult:
-    """Run the given replication indices of a validated config; return raw arrays.
+class _Recorder:
+    """Reduces the weekly paths week by week, and keeps them per replication if asked.
 
-    Args:
-        cfg: A validated configuration.
-        replications: 0-based replication indices; their keys derive from ``cfg.sim.seed``.
-        path_dtype: Float type the weekly paths are stored in (``numpy.float32`` halves their
-            memory when only their summaries are needed; the state itself is always float64).
+    With one point the reduction is a mergeable :class:`PathStats` (chunks of a run add up);
+    with several, each week is summarised per point at once (:class:`WeeklySummary`), so a block
+    of design points keeps only its results.
     """
-    d = Derived.from_config(cfg)
-    n, weeks = len(replications), d.weeks
-    keys = streams.replication_keys(cfg.sim.seed, replications)
+
+    def __init__(self, cfgs: Sequence[Config], n: int, weeks: int, keep: bool,
+                 path_dtype: type) -> None:
+        self.n_points = len(cfgs)
+        self.paths = self.stats = self.summary = None
+        if keep:  # filled week by week: stored week-major, transposed at the end
+            self.paths = {k: np.empty((weeks + 1, n), dtype=path_dtype) for k in PATH_INDICATORS}
+            self.paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
+        self.specs = specs(cfgs)
+        self.point = np.repeat(np.arange(self.n_points), n // self.n_points)
+        if self.n_points == 1:
+            self.stats = PathStats(self.specs, weeks)
+            self.stats.n = n
+        else:
+            self.summary = WeeklySummary(self.specs, weeks, self.n_points, n // self.n_points)
+
+    def __call__(self, week: int, s: State, cfg: VCfg) -> None:
+        values = path_values(s, cfg)
+        if self.paths is not None:
+            for k, v in values.items():
+                self.paths[k][week] = v
+            self.paths["phase"][week] = s.phase
+        reduced = reduce_week(self.specs, values, s.phase, self.point, self.n_points)
+        if self.stats is not None:
+            self.stats.add(week, *reduced)
+        else:
+            self.summary.add(week, *reduced)
+
+    def result(self, point: int, part: slice) -> tuple[dict[str, NDArray] | None, Any]:
+        """The paths (if kept) and the path statistics of one point."""
+        paths = None if self.paths is None else {k: v[:, part].T for k, v in self.paths.items()}
+        return paths, self.stats if self.stats is not None else PointView(self.summary, point)
+
+
+def _simulate(cfgs: Sequence[Config], cfg: VCfg, d: VDer, keys: NDArray[np.uint64],
+              keep_paths: bool, path_dtype: type) -> tuple[State, _Recorder]:
+    """The week loop over ``len(keys)`` rows."""
+    n, weeks = len(keys), int(cfgs[0].sim.weeks)
     pc, ic = streams.columns(*zip(*WEEKLY_DRAWS, strict=True))
     kp_week = np.ascontiguousarray(streams.keyed(keys, pc).T)  # (column, replication)
     ic_list = ic.tolist()
@@ -553,25 +628,61 @@ def run_batch(cfg: Config, replications: NDArray[np.int64],
     kp_coh = streams.keyed(keys, pc_coh)
     week = 0
 
-    def draw(col: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    def draw(column: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
         """This week's uniforms of one column, for the rows that use them."""
-        return streams.at(kp_week[col, rows], week, ic_list[col])
+        return streams.at(kp_week[column, rows], week, ic_list[column])
 
     s = initial_state(cfg, d, keys)
-    # Paths are filled week by week, so they are stored week-major and transposed at the end.
-    paths = {k: np.empty((weeks + 1, n), dtype=path_dtype) for k in PATH_INDICATORS}
-    paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
-    record(paths, 0, s, cfg)
+    recorder = _Recorder(cfgs, n, weeks, keep_paths, path_dtype)
+    recorder(0, s, cfg)
     for week in range(1, weeks + 1):
         deploy(s, cfg, d, week)
         dec = decide(s, cfg, d, week, draw)
         apply(s, cfg, d, week, dec, draw, kp_coh, ic_coh)
-        record(paths, week, s, cfg)
-    return BatchResult(np.asarray(replications, dtype=np.int64), keys, _columns(s, cfg, weeks),
-                       {k: v.T for k, v in paths.items()})
+        recorder(week, s, cfg)
+    return s, recorder
 
 
-def _columns(s: State, cfg: Config, weeks: int) -> dict[str, NDArray]:
+def run_batch(cfg: Config, replications: NDArray[np.int64], path_dtype: type = np.float64,
+              keep_paths: bool = True) -> BatchResult:
+    """Run the given replication indices of a validated config; return raw arrays.
+
+    Args:
+        cfg: A validated configuration.
+        replications: 0-based replication indices; their keys derive from ``cfg.sim.seed``.
+        path_dtype: Float type the weekly paths are stored in (``numpy.float32`` halves their
+            memory; the state itself is always float64).
+        keep_paths: Keep every replication's weekly paths; if false, only their streaming
+            statistics (:class:`sim.pathstats.PathStats`).
+    """
+    return run_points([cfg], replications, path_dtype=path_dtype, keep_paths=keep_paths)[0]
+
+
+def run_points(cfgs: Sequence[Config], replications: NDArray[np.int64],
+               path_dtype: type = np.float64, keep_paths: bool = True) -> list[BatchResult]:
+    """Run the same replication indices of several design points in one vectorised batch.
+
+    The points must share every choice, switch and the horizon (group them by
+    :func:`sim.stacking.structural_key`); their numbers may differ. Replication *i* of every point
+    draws the same numbers when the points share a seed (common random numbers), and each point's
+    result equals :func:`run_batch` on that point alone.
+    """
+    reps = np.asarray(replications, dtype=np.int64)
+    counts = [len(reps)] * len(cfgs)
+    vcfg, vd = stack_configs(cfgs, counts), stack_derived(cfgs, counts)
+    keys = np.concatenate([streams.replication_keys(c.sim.seed, reps) for c in cfgs])
+    s, recorder = _simulate(cfgs, vcfg, vd, keys, keep_paths, path_dtype)
+    columns = _columns(s, vcfg, cfgs[0].sim.weeks)
+    out = []
+    for i in range(len(cfgs)):
+        part = slice(i * len(reps), (i + 1) * len(reps))
+        paths, stats = recorder.result(i, part)
+        out.append(BatchResult(reps, keys[part], {k: v[part] for k, v in columns.items()},
+                               paths, stats))
+    return out
+
+
+def _columns(s: State, cfg: VCfg, weeks: int) -> dict[str, NDArray]:
     ev = s.events
     start = ev["week_first_ceasefire"]
     failed = ~np.isnan(ev["week_first_failure"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +21,11 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim import metrics, streams
-from sim.batched import run_batch
+from sim.batched import run_batch, run_points
 from sim.config import Config
 from sim.derived import PATH_INDICATORS, PHASE_TO_OUTCOME, RECORD_COLUMNS
+from sim.pathstats import PathStats, stats_from_paths
+from sim.stacking import structural_key
 
 MESA_CHUNK = 200  # replications per task on the Mesa engine (each is a whole model)
 
@@ -49,24 +51,29 @@ class Results:
     raw_paths: dict[str, NDArray] | None = field(default=None, repr=False)
 
 
-def simulate_chunk(cfg: Config, start: int, stop: int) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
+def simulate_chunk(cfg: Config, start: int, stop: int, keep_paths: bool = False
+                   ) -> tuple[dict[str, NDArray], PathStats, dict[str, NDArray] | None]:
     """Run replications ``start..stop-1`` on the configured engine.
 
     Returns:
-        ``(columns, paths)``: per-replication arrays (including ``seed``) and weekly paths
-        ``(stop - start, weeks + 1)`` (indicators as float32, phase as int8).
+        ``(columns, stats, paths)``: per-replication arrays (including ``seed``), the streaming
+        path statistics of the chunk (:class:`sim.pathstats.PathStats`), and, if asked, the
+        weekly paths ``(stop - start, weeks + 1)`` (indicators as float32, phase as int8).
     """
     reps = np.arange(start, stop, dtype=np.int64)
     if cfg.sim.engine == "batched":
-        res = run_batch(cfg, reps, path_dtype=np.float32)
-        columns, raw = res.columns, res.paths
+        res = run_batch(cfg, reps, path_dtype=np.float32, keep_paths=keep_paths)
+        columns, raw, stats = res.columns, res.paths, res.stats
     else:
         columns, raw = _mesa_chunk(cfg, reps)
+        stats = stats_from_paths(cfg, raw)
     columns = dict(columns)
     columns["seed"] = streams.replication_keys(cfg.sim.seed, reps)
-    paths = {k: np.asarray(raw[k], dtype=np.float32) for k in PATH_INDICATORS}
-    paths["phase"] = np.asarray(raw["phase"], dtype=np.int8)
-    return columns, paths
+    paths = None
+    if keep_paths:
+        paths = {k: np.asarray(raw[k], dtype=np.float32) for k in PATH_INDICATORS}
+        paths["phase"] = np.asarray(raw["phase"], dtype=np.int8)
+    return columns, stats, paths
 
 
 def _mesa_chunk(cfg: Config, reps: NDArray[np.int64]) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
@@ -91,9 +98,9 @@ def _chunks(cfg: Config) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def _n_workers(cfg: Config, n_chunks: int) -> int:
+def _n_workers(cfg: Config, n_tasks: int) -> int:
     wanted = (os.cpu_count() or 1) if cfg.sim.n_jobs == -1 else cfg.sim.n_jobs
-    return max(1, min(wanted, n_chunks))
+    return max(1, min(wanted, n_tasks))
 
 
 def _show_progress(cfg: Config, progress: bool | None) -> bool:
@@ -104,20 +111,24 @@ def _show_progress(cfg: Config, progress: bool | None) -> bool:
     return sys.stderr.isatty()
 
 
-def _iter_chunks(cfg: Config, chunks: list[tuple[int, int]]) -> Iterator[tuple[dict, dict]]:
+def _iter_chunks(cfg: Config, chunks: list[tuple[int, int]], keep_paths: bool) -> Iterator[tuple]:
     workers = _n_workers(cfg, len(chunks))
     if workers == 1:
         for a, b in chunks:
-            yield simulate_chunk(cfg, a, b)
+            yield simulate_chunk(cfg, a, b, keep_paths)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=workers, return_as="generator")
-    yield from parallel(delayed(simulate_chunk)(cfg, a, b) for a, b in chunks)
+    yield from parallel(delayed(simulate_chunk)(cfg, a, b, keep_paths) for a, b in chunks)
 
 
 def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) -> Results:
     """Run all replications of a validated config and summarise them.
+
+    Each chunk is reduced as it finishes: its per-replication records are kept, its weekly paths
+    only as streaming statistics (exact integers, so the result is the same whatever the chunk
+    size or number of workers) unless ``keep_paths`` asks for them.
 
     Args:
         cfg: A validated :class:`~sim.config.Config`.
@@ -128,38 +139,76 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
     n, weeks = cfg.sim.replications, cfg.sim.weeks
     chunks = _chunks(cfg)
     cols: dict[str, list[NDArray]] = {}
-    paths = {k: np.empty((n, weeks + 1), dtype=np.float32) for k in PATH_INDICATORS}
-    paths["phase"] = np.empty((n, weeks + 1), dtype=np.int8)
+    paths = None
+    if keep_paths:
+        paths = {k: np.empty((n, weeks + 1), dtype=np.float32) for k in PATH_INDICATORS}
+        paths["phase"] = np.empty((n, weeks + 1), dtype=np.int8)
+    stats: PathStats | None = None
 
-    results = _iter_chunks(cfg, chunks)
+    results = _iter_chunks(cfg, chunks, keep_paths)
     if _show_progress(cfg, progress) and len(chunks) > 1:
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(chunks), unit="chunk", desc=cfg.name, file=sys.stderr)
-    for (a, b), (chunk_cols, chunk_paths) in zip(chunks, results, strict=True):
+    for (a, b), (chunk_cols, chunk_stats, chunk_paths) in zip(chunks, results, strict=True):
         for k, v in chunk_cols.items():
             cols.setdefault(k, []).append(v)
-        for k, v in chunk_paths.items():
-            paths[k][a:b] = v
+        if stats is None:
+            stats = chunk_stats
+        else:
+            stats.merge(chunk_stats)
+        if paths is not None:
+            for k, v in chunk_paths.items():
+                paths[k][a:b] = v
+    return _results(cfg, _records(cols, n), stats, paths)
 
-    records = _records(cols, n)
+
+def _results(cfg: Config, records: pd.DataFrame, stats: Any,
+             paths: dict[str, NDArray] | None) -> Results:
+    weeks = cfg.sim.weeks
     summary = metrics.summarise(records, weeks, scenario=cfg.name, seed=cfg.sim.seed)
     summary["engine"] = cfg.sim.engine
     survival = metrics.kaplan_meier(
         records["peace_duration"].to_numpy(), records["peace_failed"].to_numpy(), weeks
     )
-    path_df = metrics.path_summary(paths, weeks)
-    return Results(cfg, records, path_df, summary, survival, paths if keep_paths else None)
+    path_df = metrics.stats_summary(stats, PATH_INDICATORS)
+    return Results(cfg, records, path_df, summary, survival, paths)
 
 
-def run_block(cfgs: list[Config], *, keep_paths: bool = False,
+def run_block(cfgs: Sequence[Config], *, keep_paths: bool = False,
               progress: bool | None = None) -> list[Results]:
     """Run a block of design points (validated configs); one :class:`Results` per point.
 
-    Replication *i* of every point draws the same numbers (common random numbers), and each
-    point's results equal those of :func:`run` on that point alone.
+    Points that share every choice and switch run together in vectorised batches of at most
+    ``sim.chunk_size`` rows (:func:`sim.batched.run_points`); a point whose replications alone
+    exceed a chunk runs on its own (:func:`run`). Replication *i* of every point draws the same
+    numbers (common random numbers), and each point's results equal those of :func:`run` on that
+    point alone.
     """
-    return [run(cfg, keep_paths=keep_paths, progress=progress) for cfg in cfgs]
+    out: dict[int, Results] = {}
+    groups: dict[tuple, list[int]] = {}
+    for i, cfg in enumerate(cfgs):
+        if cfg.sim.engine != "batched" or keep_paths:
+            out[i] = run(cfg, keep_paths=keep_paths, progress=progress)
+        else:
+            key = (structural_key(cfg), cfg.sim.replications, cfg.sim.chunk_size)
+            groups.setdefault(key, []).append(i)
+    for (_, reps, chunk), members in groups.items():
+        if reps > chunk:
+            for i in members:
+                out[i] = run(cfgs[i], progress=progress)
+            continue
+        per_batch = max(1, chunk // reps)
+        replications = np.arange(reps, dtype=np.int64)
+        for start in range(0, len(members), per_batch):
+            batch = members[start:start + per_batch]
+            for i, res in zip(batch, run_points([cfgs[i] for i in batch], replications,
+                                                keep_paths=False), strict=True):
+                columns = dict(res.columns)
+                columns["seed"] = res.keys
+                out[i] = _results(cfgs[i], _records({k: [v] for k, v in columns.items()}, reps),
+                                  res.stats, None)
+    return [out[i] for i in range(len(cfgs))]
 
 
 def _records(cols: dict[str, list[NDArray]], n: int) -> pd.DataFrame:

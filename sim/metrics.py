@@ -16,7 +16,7 @@ All intervals are two-sided at ``level`` (95 % by default):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -405,6 +405,24 @@ def path_summary(paths: Mapping[str, NDArray[Any]], weeks: int) -> pd.DataFrame:
             frames.append(_indicator_summary(arr, name))
     if not frames:
         return pd.DataFrame(columns=["week", "indicator", "mean", "p05", "p95"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def stats_summary(stats: Any, indicators: Sequence[str]) -> pd.DataFrame:
+    """The tidy weekly summary (``week, indicator, mean, p05, p95``) from streaming path
+    statistics (:mod:`sim.pathstats`): the indicators' means and 5–95% bands, then the share of
+    replications in each phase with its Wilson interval (in ``p05``/``p95``)."""
+    frames = []
+    for name in indicators:
+        mean, lo, hi = stats.indicator(name)
+        frames.append(pd.DataFrame({"week": np.arange(len(mean), dtype=np.int64),
+                                    "indicator": name, "mean": mean, "p05": lo, "p95": hi}))
+    counts = np.asarray(stats.phase)
+    weeks = np.arange(counts.shape[0], dtype=np.int64)
+    for code, name in enumerate(PHASES):
+        p, lo, hi = wilson_interval(counts[:, code], np.full(len(weeks), stats.n))
+        frames.append(pd.DataFrame({"week": weeks, "indicator": f"share_{name}", "mean": p,
+                                    "p05": lo, "p95": hi}))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -425,10 +425,12 @@ def strike_probability(
         return 0.0 * exposure
     rate = exposure * np.exp(-d_us * us_strength - d_flags * flags / FULL_COALITION)
     rate = rate * np.where(settled, hostility, 1.0)
-    if propensity >= 1.0:  # certain for any exposure
-        return np.where(rate > 0.0, 1.0, 0.0)
-    # 1 − (1 − p)^rate, through ufuncs so that arrays and scalars take the same code path.
-    return -np.expm1(rate * np.log1p(-propensity))
+    # 1 − (1 − p)^rate, through ufuncs so that arrays and scalars take the same code path; a
+    # propensity of 1 is certain for any exposure.
+    certain = np.asarray(propensity) >= 1.0
+    safe = np.where(certain, 0.0, propensity)
+    p = -np.expm1(rate * np.log1p(-safe))
+    return _where(certain, np.where(rate > 0.0, 1.0, 0.0), p) if np.any(certain) else p
 
 
 @rule(
@@ -644,6 +646,7 @@ def member_pledges(u: Any, total: float, lead_share: float, germany_share: float
     """
     lead = np.round(total * lead_share / 2.0) * np.ones_like(u[..., :2])
     germany = np.round(total * germany_share) * np.ones_like(u[..., 2:3])
+    # (with per-row parameters, each is a column: rows × 1)
     generic_mean = total * (1.0 - lead_share - germany_share) / 23.0
     generic = np.round(generic_mean * (1.0 - spread + 2.0 * spread * u[..., 3:]))
     return np.concatenate([lead, germany, generic], axis=-1)
@@ -672,7 +675,8 @@ def domain_split(pledge: Any, land_share: float, sea_share: float) -> tuple[Any,
 )
 def initial_resolve(u: Any, uk: float, france: float, low: float, high: float) -> Any:
     """Initial resolve of the 26 member slots: UK and France high, the rest uniform."""
-    lead = np.ones_like(u[..., :2]) * np.array([uk, france])
+    ones = np.ones_like(u[..., :1])
+    lead = np.concatenate([ones * uk, ones * france], axis=-1)
     return np.concatenate([lead, low + (high - low) * u[..., 2:]], axis=-1)
 
 
@@ -767,13 +771,13 @@ def weeks_until_withdrawal(resolve: Any, threshold: float, per_year: float) -> A
     The smallest k ≥ 1 with ``resolve_erosion(resolve, k) < threshold`` (:data:`NEVER` without
     erosion); the closed form is checked against the exact comparison one week either side.
     """
-    if per_year <= 0.0:
-        return np.where(resolve < threshold, 1, NEVER)
-    r = per_year / WEEKS_PER_YEAR
+    erodes = np.asarray(per_year) > 0.0
+    r = np.where(erodes, per_year, 1.0) / WEEKS_PER_YEAR  # (1.0: a placeholder, never used)
     steps = np.minimum(np.floor((resolve - threshold) / r), float(NEVER // 2))
     k = np.maximum(steps.astype(np.int64) + 1, 1)
     k = np.where((k > 1) & (resolve_erosion(resolve, k - 1, per_year) < threshold), k - 1, k)
-    return np.where(resolve_erosion(resolve, k, per_year) >= threshold, k + 1, k)
+    k = np.where(resolve_erosion(resolve, k, per_year) >= threshold, k + 1, k)
+    return np.where(erodes, k, np.where(resolve < threshold, 1, NEVER))
 
 
 @rule(

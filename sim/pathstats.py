@@ -1,0 +1,256 @@
+"""Streaming summaries of the weekly paths: exact counts, exact sums and fixed-bin histograms.
+
+Holding every replication's weekly path costs about 4 KB per replication; a run of ten million
+would need 40 GB. Instead the engine reduces each week, as it runs, into per-point histograms over
+fixed bins and exact integer sums of the values quantised to a fixed resolution, plus the phase
+counts. Everything accumulated is an integer, so the summary does not depend on how the
+replications were split into chunks, workers or blocks of design points: the same config and seed
+give the same bytes, and a point summarised inside a block equals the point run alone.
+
+What the summary reports, and its error bounds:
+
+- ``mean``: the mean of the values rounded to the indicator's resolution (``range / 2**32`` for
+  continuous indicators; whole numbers exactly), so within half a resolution step of the exact
+  mean;
+- ``p05`` / ``p95``: read off the histogram by linear interpolation inside the bin that holds the
+  quantile, so within one bin width of the sample quantile (``range / 1000`` for continuous
+  indicators; whole-number indicators are binned exactly and reported as the value reached);
+- phase shares: exact counts, with Wilson intervals (computed in :mod:`sim.metrics`).
+
+The bins are fixed by each point's config (e.g. troops up to the largest possible force), never by
+the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+BINS = 1000
+"""Bins of a continuous indicator's histogram (the quantiles' resolution: range / 1000)."""
+
+RESOLUTION_BITS = 32
+"""A continuous value is summed as a whole number of steps of ``range / 2**32``."""
+
+QUANTILES = (0.05, 0.95)
+N_PHASES = 4
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The fixed range of one indicator, per design point (``lo``/``hi`` arrays over points)."""
+
+    lo: NDArray[np.float64]
+    hi: NDArray[np.float64]
+    integer_bins: int = 0  # > 0: whole numbers 0..integer_bins-1, binned exactly
+
+    @property
+    def bins(self) -> int:
+        """Number of histogram bins."""
+        return self.integer_bins or BINS
+
+    def bin_of(self, values: NDArray, point: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Each value's bin (values outside the range go to the end bins)."""
+        if self.integer_bins:
+            return np.clip(np.rint(values), 0, self.bins - 1).astype(np.int64)
+        lo, hi = self.lo[point], self.hi[point]
+        scaled = (np.asarray(values, dtype=np.float64) - lo) * (self.bins / (hi - lo))
+        return np.clip(scaled.astype(np.int64), 0, self.bins - 1)
+
+    def step(self) -> NDArray[np.float64]:
+        """Resolution of the exact sum, per point (1 for whole numbers)."""
+        if self.integer_bins:
+            return np.ones_like(self.lo)
+        return (self.hi - self.lo) / 2.0**RESOLUTION_BITS
+
+    def quantised(self, values: NDArray, point: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Values as whole numbers of :meth:`step` (held in float64; exact below 2**53)."""
+        return np.rint((np.asarray(values, dtype=np.float64) - self.lo[point])
+                       / self.step()[point])
+
+
+def specs(cfgs: Sequence[Any]) -> dict[str, Spec]:
+    """The fixed ranges of the path indicators, one per design point."""
+
+    def per(fn: Any) -> NDArray[np.float64]:
+        return np.array([float(fn(c)) for c in cfgs])
+
+    def most(c: Any) -> float:
+        dep = c.deployment
+        return dep.troops_total * (1.0 + dep.pledge_spread) + 26.0
+
+    def threat(c: Any) -> float:
+        return c.russia.threat_per_10k * most(c) / 1e4 + c.russia.narrative_boost
+
+    def strongest(c: Any) -> float:
+        us = c.us
+        return max(1.0, us.strength_intelligence, us.strength_air_support, us.strength_ground)
+
+    def violations(c: Any) -> float:
+        lam = c.ceasefire.violation_rate
+        return lam + 12.0 * np.sqrt(lam) + 31.0
+
+    zeros = np.zeros(len(cfgs))
+    ones = np.ones(len(cfgs))
+    weeks = int(cfgs[0].sim.weeks)
+    return {
+        "territory": Spec(zeros, ones),
+        "claim_gap": Spec(zeros, ones),
+        "threat": Spec(zeros, np.maximum(per(threat), 1e-9)),
+        "troops_deployed": Spec(zeros, np.maximum(per(most), 1.0)),
+        "members_remaining": Spec(zeros, ones * 26, integer_bins=27),
+        "credibility": Spec(zeros, per(strongest)),
+        "strikes_cum": Spec(zeros, ones * weeks, integer_bins=weeks + 1),
+        "violations": Spec(zeros, per(violations)),
+        "martial_law": Spec(zeros, ones, integer_bins=2),
+    }
+
+
+def reduce_week(spec_map: dict[str, Spec], values: dict[str, NDArray], phase: NDArray,
+                point: NDArray[np.int64], n_points: int
+                ) -> tuple[dict[str, NDArray[np.int64]], dict[str, NDArray[np.float64]],
+                           NDArray[np.int64]]:
+    """One week of many rows reduced per point: histograms (points × bins), exact sums (points)
+    and phase counts (points × 4)."""
+    counts, sums = {}, {}
+    for k, spec in spec_map.items():
+        v = values[k]
+        combined = point * spec.bins + spec.bin_of(v, point)
+        counts[k] = np.bincount(combined, minlength=n_points * spec.bins).reshape(n_points,
+                                                                                  spec.bins)
+        sums[k] = np.bincount(point, weights=spec.quantised(v, point), minlength=n_points)
+    phases = np.bincount(point * N_PHASES + np.asarray(phase, dtype=np.int64),
+                         minlength=n_points * N_PHASES).reshape(n_points, N_PHASES)
+    return counts, sums, phases
+
+
+def summarise_rows(spec: Spec, points: NDArray[np.int64] | int, counts: NDArray,
+                   sums: Any, n: int) -> tuple[NDArray[np.float64], ...]:
+    """Mean and the two quantiles from histograms, one row per histogram.
+
+    Used both week by week for one point (``points`` an int, ``counts`` weeks × bins) and point
+    by point for one week (``points`` the point of each row): the arithmetic is elementwise, so the
+    two give the same numbers.
+
+    Args:
+        spec: The indicator's ranges.
+        points: The point whose range each row uses.
+        counts: Histograms, rows × bins.
+        sums: Exact sums of the quantised values, per row.
+        n: Replications per point.
+    """
+    rows = np.arange(counts.shape[0])
+    pts = np.broadcast_to(np.asarray(points), rows.shape)
+    lo, hi, step = spec.lo[pts], spec.hi[pts], spec.step()[pts]
+    total = np.array([float(x) for x in sums])
+    out = [lo + total * step / n]
+    cum = np.cumsum(counts, axis=1)
+    for q in QUANTILES:
+        target = q * n
+        idx = np.argmax(cum >= target, axis=1)
+        if spec.integer_bins:  # bin k holds the value k exactly
+            out.append(idx.astype(np.float64))
+            continue
+        below = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0)
+        inside = counts[rows, idx]
+        frac = np.clip((target - below) / np.maximum(inside, 1), 0.0, 1.0)
+        out.append(lo + (idx + frac) * ((hi - lo) / spec.bins))
+    return tuple(out)
+
+
+class PathStats:
+    """Histograms, exact sums and phase counts of one point's replications, mergeable by adding.
+
+    Args:
+        spec_map: The point's indicator ranges (from :func:`specs` of a one-point list).
+        weeks: The horizon.
+    """
+
+    def __init__(self, spec_map: dict[str, Spec], weeks: int) -> None:
+        self.specs = spec_map
+        self.weeks = weeks
+        self.n = 0
+        self.counts = {k: np.zeros((weeks + 1, s.bins), dtype=np.int64)
+                       for k, s in spec_map.items()}
+        self.sums: dict[str, list[int]] = {k: [0] * (weeks + 1) for k in spec_map}
+        self.phase = np.zeros((weeks + 1, N_PHASES), dtype=np.int64)
+
+    def add(self, week: int, counts: dict[str, NDArray], sums: dict[str, NDArray],
+            phases: NDArray, point: int = 0) -> None:
+        """Add one week of a reduced batch (row ``point`` of :func:`reduce_week`'s output)."""
+        for k in self.specs:
+            self.counts[k][week] += counts[k][point]
+            self.sums[k][week] += int(sums[k][point])
+        self.phase[week] += phases[point]
+
+    def merge(self, other: PathStats) -> None:
+        """Add another set of replications of the same point."""
+        self.n += other.n
+        for k in self.specs:
+            self.counts[k] += other.counts[k]
+            self.sums[k] = [a + b for a, b in zip(self.sums[k], other.sums[k], strict=True)]
+        self.phase += other.phase
+
+    def indicator(self, key: str) -> tuple[NDArray[np.float64], ...]:
+        """``(mean, p05, p95)`` week by week."""
+        return summarise_rows(self.specs[key], 0, self.counts[key], self.sums[key], self.n)
+
+
+class WeeklySummary:
+    """Mean, p05 and p95 of every indicator and the phase counts, per point and week.
+
+    Filled week by week from :func:`reduce_week` when every replication of the points is in the
+    batch (a block of design points): nothing but the results is kept.
+    """
+
+    def __init__(self, spec_map: dict[str, Spec], weeks: int, n_points: int, n: int) -> None:
+        self.specs, self.n = spec_map, n
+        self.values = {k: np.zeros((3, n_points, weeks + 1)) for k in spec_map}
+        self.phase = np.zeros((n_points, weeks + 1, N_PHASES), dtype=np.int64)
+
+    def add(self, week: int, counts: dict[str, NDArray], sums: dict[str, NDArray],
+            phases: NDArray) -> None:
+        """Summarise one week of every point."""
+        points = np.arange(phases.shape[0])
+        for k, spec in self.specs.items():
+            mean, p05, p95 = summarise_rows(spec, points, counts[k], sums[k], self.n)
+            self.values[k][:, :, week] = (mean, p05, p95)
+        self.phase[:, week] = phases
+
+    def indicator(self, key: str, point: int) -> tuple[NDArray[np.float64], ...]:
+        """``(mean, p05, p95)`` week by week for one point."""
+        v = self.values[key]
+        return v[0, point], v[1, point], v[2, point]
+
+
+class PointView:
+    """One point of a :class:`WeeklySummary`, with the interface of :class:`PathStats`."""
+
+    def __init__(self, summary: WeeklySummary, point: int) -> None:
+        self.summary, self.point = summary, point
+        self.n = summary.n
+        self.phase = summary.phase[point]
+
+    def indicator(self, key: str) -> tuple[NDArray[np.float64], ...]:
+        """``(mean, p05, p95)`` week by week."""
+        return self.summary.indicator(key, self.point)
+
+
+def stats_from_paths(cfg: Any, paths: dict[str, NDArray]) -> PathStats:
+    """The statistics of per-replication paths (replications × weeks), e.g. from the Mesa engine:
+    the same numbers the batched engine reduces week by week."""
+    weeks = int(cfg.sim.weeks)
+    spec_map = specs([cfg])
+    n = len(paths["phase"])
+    stats = PathStats(spec_map, weeks)
+    stats.n = n
+    point = np.zeros(n, dtype=np.int64)
+    for week in range(weeks + 1):
+        values = {k: np.asarray(paths[k], dtype=np.float64)[:, week] for k in spec_map}
+        stats.add(week, *reduce_week(spec_map, values, np.asarray(paths["phase"])[:, week],
+                                     point, 1))
+    return stats
