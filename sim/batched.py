@@ -592,7 +592,8 @@ class _Recorder:
             self.paths = {k: np.empty((weeks + 1, n), dtype=path_dtype) for k in PATH_INDICATORS}
             self.paths["phase"] = np.empty((weeks + 1, n), dtype=np.int8)
         self.specs = specs(cfgs)
-        self.point = np.repeat(np.arange(self.n_points), n // self.n_points)
+        self.point = (None if self.n_points == 1
+                      else np.repeat(np.arange(self.n_points), n // self.n_points))
         if self.n_points == 1:
             self.stats = PathStats(self.specs, weeks)
             self.stats.n = n

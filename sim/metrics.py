@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from statistics import NormalDist
 
 from sim.derived import OUTCOMES  # the end-of-horizon outcome classes, defined once
 from sim.rules import Phase
@@ -96,7 +96,33 @@ def _z(level: float) -> float:
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    return float(stats.norm.ppf(0.5 + level / 2.0))
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+T_SERIES_MIN_DF = 30
+"""From this many degrees of freedom the Student-t quantile uses the Cornish–Fisher series;
+below it, scipy (imported only then)."""
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The p-quantile of Student's t with ``df`` degrees of freedom.
+
+    For ``df >= 30`` it uses the expansion of Abramowitz & Stegun (1964), 26.7.5, around the normal
+    quantile z: t = z + g1/ν + g2/ν² + g3/ν³ + g4/ν⁴, within a relative 2e-5 of the exact quantile
+    up to p = 0.995 (tested) and better for larger samples; smaller samples fall back to scipy, so
+    it is not imported in normal runs.
+    """
+    if df < T_SERIES_MIN_DF:
+        from scipy import stats
+
+        return float(stats.t.ppf(p, df=df))
+    z = NormalDist().inv_cdf(p)
+    nu = float(df)
+    g1 = (z**3 + z) / 4.0
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
+    return z + g1 / nu + g2 / nu**2 + g3 / nu**3 + g4 / nu**4
 
 
 def wilson_interval(
@@ -167,7 +193,7 @@ def mean_interval(
     if n < MIN_VARIANCE_SAMPLE:
         return mean, math.nan, math.nan
     se = float(arr.std(ddof=1)) / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + level / 2.0, df=n - 1)) * se
+    half = t_quantile(0.5 + level / 2.0, n - 1) * se
     return mean, mean - half, mean + half
 
 
@@ -794,7 +820,7 @@ def paired_difference(
     if n >= MIN_VARIANCE_SAMPLE:
         se_paired = float(np.std(va - vb, ddof=1)) / math.sqrt(n)
         se_unpaired = math.sqrt((np.var(va, ddof=1) + np.var(vb, ddof=1)) / n)
-        t_crit = float(stats.t.ppf(0.5 + level / 2.0, df=n - 1))
+        t_crit = t_quantile(0.5 + level / 2.0, n - 1)
     else:
         se_paired = se_unpaired = t_crit = math.nan
     return {

@@ -14,14 +14,17 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
-from sim import __version__, metrics, plots, resources, rulebook
+from sim import __version__, metrics, resources, rulebook
 from sim.config import to_dict
-from sim.experiment import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.experiment import Results
 
 MANIFEST = "manifest.json"
 FIGURES = ("outcomes", "survival", "phase_shares", "paths")
@@ -59,7 +62,9 @@ def git_commit() -> str | None:
 
 
 def figures(results: Results) -> dict[str, Any]:
-    """The standard figures of a run, by name."""
+    """The standard figures of a run, by name (matplotlib is imported only here)."""
+    from sim import plots
+
     s = results.summary
     cap = plots.caption(s["scenario"], s["replications"], s["seed"])
     return {
@@ -95,7 +100,9 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
     put("rulebook.md", rulebook.to_markdown(cfg))
     if cfg.sim.figures:
         for name, fig in figures(results).items():
-            path = plots.save_figure(fig, outdir / "figures" / f"{name}.png")
+            from sim.plots import save_figure
+
+            path = save_figure(fig, outdir / "figures" / f"{name}.png")
             written[f"figures/{name}.png"] = Path(path).read_bytes()
 
     manifest = {

@@ -42,35 +42,45 @@ N_PHASES = 4
 
 @dataclass(frozen=True)
 class Spec:
-    """The fixed range of one indicator, per design point (``lo``/``hi`` arrays over points)."""
+    """The fixed range ``[0, hi]`` of one indicator, per design point (``hi`` over points).
 
-    lo: NDArray[np.float64]
+    Every indicator is non-negative. Whole-number indicators with ``integer_bins`` values
+    (0..integer_bins − 1) are binned and summed exactly; the others use :data:`BINS` bins and sum
+    whole numbers of ``hi / 2**32``.
+    """
+
     hi: NDArray[np.float64]
-    integer_bins: int = 0  # > 0: whole numbers 0..integer_bins-1, binned exactly
+    integer_bins: int = 0
 
     @property
     def bins(self) -> int:
         """Number of histogram bins."""
         return self.integer_bins or BINS
 
-    def bin_of(self, values: NDArray, point: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Each value's bin (values outside the range go to the end bins)."""
-        if self.integer_bins:
-            return np.clip(np.rint(values), 0, self.bins - 1).astype(np.int64)
-        lo, hi = self.lo[point], self.hi[point]
-        scaled = (np.asarray(values, dtype=np.float64) - lo) * (self.bins / (hi - lo))
-        return np.clip(scaled.astype(np.int64), 0, self.bins - 1)
-
     def step(self) -> NDArray[np.float64]:
         """Resolution of the exact sum, per point (1 for whole numbers)."""
         if self.integer_bins:
-            return np.ones_like(self.lo)
-        return (self.hi - self.lo) / 2.0**RESOLUTION_BITS
+            return np.ones_like(self.hi)
+        return self.hi / 2.0**RESOLUTION_BITS
 
-    def quantised(self, values: NDArray, point: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Values as whole numbers of :meth:`step` (held in float64; exact below 2**53)."""
-        return np.rint((np.asarray(values, dtype=np.float64) - self.lo[point])
-                       / self.step()[point])
+    def reduce(self, values: NDArray, point: NDArray[np.int64] | None, n_points: int
+               ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Histogram (points × bins) and exact sums (points) of one week's values."""
+        bins = self.bins
+        if self.integer_bins:  # whole numbers within the range: the value is its bin
+            b = np.asarray(values).astype(np.int64)
+            q = b.astype(np.float64)
+        else:
+            v = np.asarray(values, dtype=np.float64)
+            hi = self.hi[0] if point is None else self.hi[point]
+            b = (v * (bins / hi)).astype(np.int64)
+            np.minimum(b, bins - 1, out=b)
+            q = np.rint(v * (2.0**RESOLUTION_BITS / hi))
+        if point is None:
+            return np.bincount(b, minlength=bins)[None, :], np.array([q.sum()])
+        counts = np.bincount(point * bins + b, minlength=n_points * bins)
+        return counts.reshape(n_points, bins), np.bincount(point, weights=q,
+                                                           minlength=n_points)
 
 
 def specs(cfgs: Sequence[Any]) -> dict[str, Spec]:
@@ -94,37 +104,36 @@ def specs(cfgs: Sequence[Any]) -> dict[str, Spec]:
         lam = c.ceasefire.violation_rate
         return lam + 12.0 * np.sqrt(lam) + 31.0
 
-    zeros = np.zeros(len(cfgs))
     ones = np.ones(len(cfgs))
     weeks = int(cfgs[0].sim.weeks)
     return {
-        "territory": Spec(zeros, ones),
-        "claim_gap": Spec(zeros, ones),
-        "threat": Spec(zeros, np.maximum(per(threat), 1e-9)),
-        "troops_deployed": Spec(zeros, np.maximum(per(most), 1.0)),
-        "members_remaining": Spec(zeros, ones * 26, integer_bins=27),
-        "credibility": Spec(zeros, per(strongest)),
-        "strikes_cum": Spec(zeros, ones * weeks, integer_bins=weeks + 1),
-        "violations": Spec(zeros, per(violations)),
-        "martial_law": Spec(zeros, ones, integer_bins=2),
+        "territory": Spec(ones),
+        "claim_gap": Spec(ones),
+        "threat": Spec(np.maximum(per(threat), 1e-9)),
+        "troops_deployed": Spec(np.maximum(per(most), 1.0)),
+        "members_remaining": Spec(ones * 26, integer_bins=27),
+        "credibility": Spec(per(strongest)),
+        "strikes_cum": Spec(ones * weeks, integer_bins=weeks + 1),
+        "violations": Spec(per(violations)),
+        "martial_law": Spec(ones, integer_bins=2),
     }
 
 
 def reduce_week(spec_map: dict[str, Spec], values: dict[str, NDArray], phase: NDArray,
-                point: NDArray[np.int64], n_points: int
+                point: NDArray[np.int64] | None, n_points: int
                 ) -> tuple[dict[str, NDArray[np.int64]], dict[str, NDArray[np.float64]],
                            NDArray[np.int64]]:
-    """One week of many rows reduced per point: histograms (points × bins), exact sums (points)
-    and phase counts (points × 4)."""
+    """One week of many rows reduced per point (``point`` None: all rows are one point):
+    histograms (points × bins), exact sums (points) and phase counts (points × 4)."""
     counts, sums = {}, {}
     for k, spec in spec_map.items():
-        v = values[k]
-        combined = point * spec.bins + spec.bin_of(v, point)
-        counts[k] = np.bincount(combined, minlength=n_points * spec.bins).reshape(n_points,
-                                                                                  spec.bins)
-        sums[k] = np.bincount(point, weights=spec.quantised(v, point), minlength=n_points)
-    phases = np.bincount(point * N_PHASES + np.asarray(phase, dtype=np.int64),
-                         minlength=n_points * N_PHASES).reshape(n_points, N_PHASES)
+        counts[k], sums[k] = spec.reduce(values[k], point, n_points)
+    codes = np.asarray(phase, dtype=np.int64)
+    if point is None:
+        phases = np.bincount(codes, minlength=N_PHASES)[None, :]
+    else:
+        phases = np.bincount(point * N_PHASES + codes,
+                             minlength=n_points * N_PHASES).reshape(n_points, N_PHASES)
     return counts, sums, phases
 
 
@@ -145,7 +154,8 @@ def summarise_rows(spec: Spec, points: NDArray[np.int64] | int, counts: NDArray,
     """
     rows = np.arange(counts.shape[0])
     pts = np.broadcast_to(np.asarray(points), rows.shape)
-    lo, hi, step = spec.lo[pts], spec.hi[pts], spec.step()[pts]
+    hi, step = spec.hi[pts], spec.step()[pts]
+    lo = np.zeros_like(hi)
     total = np.array([float(x) for x in sums])
     out = [lo + total * step / n]
     cum = np.cumsum(counts, axis=1)
@@ -248,9 +258,8 @@ def stats_from_paths(cfg: Any, paths: dict[str, NDArray]) -> PathStats:
     n = len(paths["phase"])
     stats = PathStats(spec_map, weeks)
     stats.n = n
-    point = np.zeros(n, dtype=np.int64)
     for week in range(weeks + 1):
         values = {k: np.asarray(paths[k], dtype=np.float64)[:, week] for k in spec_map}
         stats.add(week, *reduce_week(spec_map, values, np.asarray(paths["phase"])[:, week],
-                                     point, 1))
+                                     None, 1))
     return stats

@@ -437,3 +437,19 @@ def test_rate_ratio_recovers_a_known_ratio_and_is_one_against_itself() -> None:
     assert same["ratio"] == 1.0 and same["lo"] == same["hi"] == 1.0
     none = rate_ratio(base.assign(ceasefire_failures=0), b)
     assert math.isnan(none["ratio"])
+
+
+@pytest.mark.parametrize("df", [30, 31, 99, 999, 100_000])
+@pytest.mark.parametrize("p", [0.9, 0.975, 0.995])
+def test_t_quantile_series_matches_scipy(df: int, p: float) -> None:
+    from scipy import stats
+
+    assert metrics.t_quantile(p, df) == pytest.approx(float(stats.t.ppf(p, df)), rel=2e-5)
+    assert metrics.t_quantile(1 - p, df) == pytest.approx(-metrics.t_quantile(p, df))
+
+
+def test_t_quantile_small_samples_use_the_exact_quantile() -> None:
+    from scipy import stats
+
+    assert metrics.t_quantile(0.975, 3) == float(stats.t.ppf(0.975, 3))
+    assert metrics.t_quantile(0.975, 29) == float(stats.t.ppf(0.975, 29))
