@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from statistics import NormalDist
 
 from sim.derived import OUTCOMES  # the end-of-horizon outcome classes, defined once
 from sim.rules import Phase
