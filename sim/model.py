@@ -22,11 +22,12 @@ from mesa.agentset import AgentSet
 from sim import rules, streams
 from sim.agents import CoalitionMember, Russia, Ukraine, UnitedStates
 from sim.batched import EVENTS, TALLIES, WEEKLY_DRAWS
-from sim.config import Config, from_flat
-from sim.derived import N_SLOTS, Derived
+from sim.config import Config, field_of, from_flat
+from sim.derived import N_SLOTS, PHASE_TO_OUTCOME, Derived
 from sim.rules import Cause, Phase
 
 _SLOTS = np.arange(N_SLOTS)
+MAX_SEED = int(field_of("sim.seed").metadata["hi"]) + 1
 _WEEKLY = WEEKLY_DRAWS  # the same (process, index) columns as the batched engine
 _COLUMNS = streams.columns(*zip(*_WEEKLY, strict=True))
 (_TALK, _VENUE, _ACC_R, _ACC_U, _VIOL, _Z_MOM, _Z_TERR) = (
@@ -111,24 +112,83 @@ class WeeklyCollector(mesa.DataCollector):
                             for var, reporter in self.model_reporters.items()]
         for series, reporter in self._series:
             series.append(reporter(model))
+        if self.agent_reporters:
+            self._agent_records[model.time] = list(self._record_agents(model))
+
+
+class OutcomeField:
+    """Model reporter of one field of the replication's outcome record (as it stands this week;
+    at the last week it is the record the batched engine and the CLI write)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, model: CeasefireModel) -> Any:
+        return model.record_now[self.name]
+
+
+def outcome_of(model: CeasefireModel) -> str:
+    """Reporter: the outcome class of the replication so far (as in ``records.csv``)."""
+    return PHASE_TO_OUTCOME[Phase(model.phase)]
+
+
+def member_resolve(agent: mesa.Agent) -> float | None:
+    """Agent reporter: a coalition member's resolve now (None for the other actors)."""
+    return agent.current_resolve if isinstance(agent, CoalitionMember) else None
+
+
+def member_deployed(agent: mesa.Agent) -> bool | None:
+    """Agent reporter: whether a coalition member's troops are in Ukraine."""
+    return agent.deployed if isinstance(agent, CoalitionMember) else None
+
+
+def member_troops(agent: mesa.Agent) -> float | None:
+    """Agent reporter: a coalition member's troops deployed."""
+    if not isinstance(agent, CoalitionMember):
+        return None
+    return agent.pledge if agent.deployed else 0.0
+
+
+def member_in_coalition(agent: mesa.Agent) -> bool | None:
+    """Agent reporter: whether a member is still in the coalition."""
+    return agent.in_coalition if isinstance(agent, CoalitionMember) else None
+
+
+MEMBER_REPORTERS = {"resolve": member_resolve, "deployed": member_deployed,
+                    "troops": member_troops, "in_coalition": member_in_coalition}
 
 
 class CeasefireModel(mesa.Model):
     """One replication of the ceasefire and security-guarantee model.
 
+    Replication ``r`` under seed ``s`` draws exactly the numbers replication ``r`` of a CLI run
+    with ``sim.seed=s`` draws, so ``mesa.batch_run(CeasefireModel, parameters={"replication":
+    range(1000), ...}, rng=[s], iterations=1)`` reproduces the CLI's records (README, "Mesa").
+
     Args:
         weeks: Horizon; the model stops running after this many steps.
         replication: Replication index; with the seed it fixes every random number.
-        rng: Base seed (an int) of the common random numbers.
+        rng: Base seed (an int) of the common random numbers; ``None`` (Mesa's convention) draws a
+            fresh seed from the operating system's entropy, kept in :attr:`seed`.
         config: A validated :class:`~sim.config.Config` (overrides the keyword parameters).
+        collect_outcomes: Also report every field of the outcome record each week (model
+            reporters named as the record's columns, e.g. ``outcome``, ``peace_duration``).
+        collect_members: Also report each coalition member's ``resolve``, ``deployed``,
+            ``troops`` and ``in_coalition`` each week (agent reporters; for
+            ``get_agent_vars_dataframe``). Both are off by default, which keeps the Mesa engine
+            at its speed.
         **params: Flat model parameters ``group_field``, e.g. ``deployment_timing="never"``,
             ``us_role="none"``, ``coalition_members=12`` (see :func:`sim.config.flat_model_params`).
     """
 
-    def __init__(self, weeks: int = 104, replication: int = 0, rng: int | None = 0,
-                 config: Config | None = None, **params: Any) -> None:
-        seed = 0 if rng is None else int(rng)
+    def __init__(self, weeks: int = 104, replication: int = 0, rng: int | None = None,
+                 config: Config | None = None, collect_outcomes: bool = False,
+                 collect_members: bool = False, **params: Any) -> None:
+        if rng is None:  # fresh entropy, as in Mesa; the seed drawn is recorded
+            rng = int(np.random.SeedSequence().entropy % MAX_SEED)
+        seed = int(rng)
         super().__init__(rng=seed)
+        self.seed = seed
         self.cfg = config if config is not None else from_flat(weeks=weeks, **params)
         self.cfg.sim.seed = seed
         self.derived = Derived.from_config(self.cfg)
@@ -166,7 +226,15 @@ class CeasefireModel(mesa.Model):
         self._add_members()
         self.russia.perceive(0.0)
         self.ukraine.assess(self.pledged())
-        self.datacollector = WeeklyCollector(model_reporters=REPORTERS)
+        reporters = dict(REPORTERS)
+        self.collect_outcomes = collect_outcomes
+        if collect_outcomes:
+            self.record_now = self.record()
+            reporters.update({name: OutcomeField(name) for name in self.record_now})
+            reporters["outcome"] = outcome_of
+        self.datacollector = WeeklyCollector(
+            model_reporters=reporters,
+            agent_reporters=MEMBER_REPORTERS if collect_members else None)
         self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------------------------
@@ -284,6 +352,8 @@ class CeasefireModel(mesa.Model):
         self._deploy()
         self._decide()
         self._apply()
+        if self.collect_outcomes:
+            self.record_now = self.record()
         self.datacollector.collect(self)
         if self.week >= self.weeks:
             self.running = False

@@ -146,3 +146,39 @@ def test_mesa_batch_run_works_on_the_model():
                            deployment_timing=r["deployment_timing"], russia_accept_intercept=1.0)
         assert direct.paths()["territory"][-1] == r["territory"]
         assert direct.paths()["phase"][-1] == r["phase"]
+
+
+def test_rng_none_means_fresh_entropy_and_records_the_seed():
+    a, b = CeasefireModel(weeks=5), CeasefireModel(weeks=5)
+    assert a.seed != b.seed
+    again = CeasefireModel(weeks=5, rng=a.seed)
+    assert again.seed == a.seed and again.key == a.key
+
+
+def test_batch_run_reproduces_the_cli_records():
+    """The README recipe: batch_run over replications 0..n-1 with the CLI's seed gives the CLI's
+    records (here through the API, which writes the same numbers as the CLI)."""
+    from sim.api import run_scenario
+
+    n, seed = 60, 20250904
+    rows = mesa.batch_run(CeasefireModel, parameters={"replication": range(n),
+                                                      "collect_outcomes": True},
+                          rng=[seed], data_collection_period=-1,
+                          number_processes=1, display_progress=False)
+    api = run_scenario("article_baseline", replications=n, seed=seed).records
+    rows = sorted(rows, key=lambda r: r["replication"])
+    assert [r["outcome"] for r in rows] == api["outcome"].tolist()
+    for field in ("week_first_ceasefire", "peace_duration", "n_strikes", "final_claim_gap"):
+        got = np.array([r[field] for r in rows], dtype=float)
+        np.testing.assert_allclose(got, api[field].to_numpy(float), rtol=0, atol=1e-9)
+    assert len({r["outcome"] for r in rows}) > 1
+
+
+def test_member_agent_reporters_are_opt_in():
+    plain = run_model(weeks=30, rng=3)
+    assert plain.datacollector.agent_reporters == {}
+    model = run_model(weeks=30, rng=3, collect_members=True, russia_accept_intercept=3.0)
+    df = model.datacollector.get_agent_vars_dataframe().dropna()
+    assert set(df.columns) == {"resolve", "deployed", "troops", "in_coalition"}
+    assert len(df.index.get_level_values("AgentID").unique()) == 26
+    assert df["deployed"].any()  # the force did deploy in this run
