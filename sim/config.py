@@ -819,15 +819,17 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
             allowed = ", ".join(meta["choices"])
             raise ConfigError(f"{key}={value!r} is not allowed: choose one of {allowed}")
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key}={value!r}: expected a number ({expected})")
-    if expected == "int" and not float(value).is_integer():
-        raise ConfigError(f"{key}={value!r}: expected a whole number")
-    if not math.isfinite(value):
-        raise ConfigError(f"{key}={value!r}: expected a finite number")
     lo, hi = meta.get("lo"), meta.get("hi")
+    allowed = _fmt_range(key, lo, hi)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        noun = "a whole number" if expected == "int" else "a number"
+        raise ConfigError(f"{key}={value!r}: expected {noun} in {allowed}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{key}={value!r}: expected a finite number in {allowed}")
+    if expected == "int" and not float(value).is_integer():
+        raise ConfigError(f"{key}={value!r}: expected a whole number in {allowed}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ConfigError(f"{key}={value!r} is out of range: allowed {_fmt_range(key, lo, hi)}")
+        raise ConfigError(f"{key}={value!r} is out of range: allowed {allowed}")
 
 
 def _fmt_range(key: str, lo: float | None, hi: float | None) -> str:

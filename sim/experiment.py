@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from sim import metrics, streams
 from sim.batched import run_batch, run_points
-from sim.config import Config
+from sim.config import Config, validate
 from sim.derived import PATH_INDICATORS, PHASE_TO_OUTCOME, RECORD_COLUMNS
 from sim.pathstats import PathStats, stats_from_paths
 from sim.stacking import structural_key
@@ -49,6 +49,12 @@ class Results:
     summary: dict[str, Any]
     survival: pd.DataFrame
     raw_paths: dict[str, NDArray] | None = field(default=None, repr=False)
+
+    def outcomes(self) -> dict[str, float]:
+        """The summary as flat scalars named as the sweep table's columns
+        (:func:`sim.metrics.flat_outcomes`): e.g. ``p_escalation``, ``p_war_or_escalation_lo``,
+        ``collapse_hazard``; NaN where undefined."""
+        return metrics.flat_outcomes(self.summary)
 
 
 def simulate_chunk(cfg: Config, start: int, stop: int, keep_paths: bool = False
@@ -135,7 +141,11 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
         keep_paths: Keep the per-replication weekly arrays in :attr:`Results.raw_paths`.
         progress: Show a progress bar; ``None`` follows ``cfg.sim.progress`` (``auto``: only on
             a terminal).
+
+    Raises:
+        ConfigError: if the config is not valid (it is checked first).
     """
+    validate(cfg)
     n, weeks = cfg.sim.replications, cfg.sim.weeks
     chunks = _chunks(cfg)
     cols: dict[str, list[NDArray]] = {}
@@ -184,7 +194,12 @@ def run_block(cfgs: Sequence[Config], *, keep_paths: bool = False,
     exceed a chunk runs on its own (:func:`run`). Replication *i* of every point draws the same
     numbers (common random numbers), and each point's results equal those of :func:`run` on that
     point alone.
+
+    Raises:
+        ConfigError: if a config is not valid (each is checked first).
     """
+    for cfg in cfgs:
+        validate(cfg)
     out: dict[int, Results] = {}
     groups: dict[tuple, list[int]] = {}
     for i, cfg in enumerate(cfgs):

@@ -625,6 +625,46 @@ def summarise(
     }
 
 
+FLAT_MEANS = (("strikes", "mean_strikes"), ("members_remaining", "mean_members_remaining"),
+              ("final_territory", "mean_final_territory"),
+              ("final_claim_gap", "mean_final_claim_gap"))
+"""Summary means and their flat names."""
+
+
+def flat_outcomes(summary: Mapping[str, Any]) -> dict[str, float]:
+    """The summary as flat, named scalars — the names of the sweep table's columns.
+
+    ``p_<outcome>`` (four classes), ``p_war_or_escalation``, ``p_ceasefire_by_horizon`` and
+    ``collapse_hazard`` (ceasefire failures per 100 ceasefire-weeks), each with ``_lo``/``_hi``
+    (95% intervals); ``collapse_failures``, ``ceasefire_weeks``, ``median_week_first_ceasefire``,
+    ``median_peace_weeks_km``, ``p_referendum_held``, ``p_referendum_passed``; the means
+    ``mean_strikes``, ``mean_members_remaining``, ``mean_final_territory``,
+    ``mean_final_claim_gap`` with ``_lo``/``_hi``. Undefined values are NaN, never None.
+    """
+    row: dict[str, float] = {}
+
+    def triple(stem: str, entry: Mapping[str, Any] | None, key: str = "p") -> None:
+        entry = entry or {}
+        for name, k in ((stem, key), (f"{stem}_lo", "lo"), (f"{stem}_hi", "hi")):
+            row[name] = _nan_if_none(entry.get(k))
+
+    for name in OUTCOMES:
+        triple(f"p_{name}", summary["outcomes"][name])
+    triple("p_war_or_escalation", summary["war_or_escalation"])
+    triple("p_ceasefire_by_horizon", summary["ceasefire_within"].get(str(summary["weeks"])))
+    hazard = summary["collapse_hazard"]
+    triple("collapse_hazard", hazard, key="rate")
+    row["collapse_failures"] = float(hazard["failures"])
+    row["ceasefire_weeks"] = float(hazard["weeks"])
+    row["median_week_first_ceasefire"] = _nan_if_none(summary["median_week_first_ceasefire"])
+    row["median_peace_weeks_km"] = _nan_if_none(summary["peace_duration"]["median_weeks"])
+    row["p_referendum_held"] = _nan_if_none(summary["referendum"]["held"]["p"])
+    row["p_referendum_passed"] = _nan_if_none(summary["referendum"]["passed"]["p"])
+    for key, stem in FLAT_MEANS:
+        triple(stem, summary[key], key="mean")
+    return row
+
+
 def _nan_if_none(x: float | None) -> float:
     """Map None to NaN.
 

@@ -40,18 +40,22 @@ def _parse_scalar(text: str, kind: str) -> Any:
     return text.strip().strip("'\"")
 
 
-def check_override(arg: str) -> None:
+def check_override(arg: str) -> str:
     """Check one ``key=value`` override against the schema and the config groups.
+
+    Returns:
+        The override as Hydra should receive it: a whole number written as a float or in
+        exponent form (``coalition.members=12.0``, ``sim.replications=1e5``) becomes the integer.
 
     Raises:
         ConfigError: naming the key, the value and what is allowed.
     """
     m = _OVERRIDE.match(arg)
     if not m or m["key"].startswith("hydra"):
-        return
+        return arg
     key, value = m["key"], m["value"]
     if _SWEEP.search(value):
-        return
+        return arg
     groups = {f.name for f in dataclasses.fields(Config) if f.name != "name"}
     if "." not in key:
         options = group_options(key)
@@ -59,9 +63,9 @@ def check_override(arg: str) -> None:
             if value not in options:
                 raise ConfigError(f"{key}={value!r} is not a {key} option: choose one of "
                                   f"{', '.join(options)}")
-            return
+            return arg
         if key == "name":
-            return
+            return arg
         if key in groups:
             raise ConfigError(f"{key}={value!r}: {key} has no presets; set a field instead, "
                               f"e.g. {key}.<field>=...")
@@ -79,17 +83,17 @@ def check_override(arg: str) -> None:
     f = fields[field_name]
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     parsed = _parse_scalar(value, kind)
-    if kind in ("int", "float") and isinstance(parsed, str):
-        raise ConfigError(f"{key}={value!r}: expected a number ({kind})")
-    if kind == "int" and isinstance(parsed, float):
-        raise ConfigError(f"{key}={value!r}: expected a whole number")
+    if kind == "int" and isinstance(parsed, float) and parsed.is_integer():
+        parsed = int(parsed)  # 1e6 is a whole number; check_value then checks its range
     if kind == "bool" and isinstance(parsed, str):
         raise ConfigError(f"{key}={value!r}: expected true or false")
     check_value(key, f, parsed)
+    if kind == "int" and isinstance(parsed, int):
+        return f"{key}={parsed}"
+    return arg
 
 
-def check_overrides(args: Iterable[str]) -> None:
-    """Check every ``key=value`` argument (flags and Hydra's own keys are skipped)."""
-    for arg in args:
-        if not arg.startswith("-"):
-            check_override(arg)
+def check_overrides(args: Iterable[str]) -> list[str]:
+    """Check every ``key=value`` argument (flags and Hydra's own keys are skipped); return the
+    arguments as Hydra should receive them (see :func:`check_override`)."""
+    return [arg if arg.startswith("-") else check_override(arg) for arg in args]

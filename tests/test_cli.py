@@ -114,7 +114,7 @@ def test_scenario_and_lever_overrides(tmp_path):
     [
         (["scenario=bogus"], "scenario='bogus' is not a scenario option"),
         (["russia.foo=1"], "unknown key 'russia.foo'"),
-        (["sim.weeks=abc"], "sim.weeks='abc': expected a number"),
+        (["sim.weeks=abc"], "sim.weeks='abc': expected a whole number in [1, 5,200]"),
         (["russia.strike_propensity=1.5"], "russia.strike_propensity=1.5 is out of range: allowed [0, 1]"),
         (["deployment.troops_total=-5"], "deployment.troops_total=-5.0 is out of range"),
         (["sim.replications=0"], "sim.replications=0 is out of range"),

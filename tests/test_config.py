@@ -201,7 +201,7 @@ def test_overrides_and_group_selection_compose():
          "deployment.timing='sometimes' is not allowed: choose one of never"),
         ("us.role=navy", "us.role='navy' is not allowed: choose one of none, intelligence"),
         ("terms.recognise=all", "terms.recognise='all' is not allowed: choose one of"),
-        ("sim.weeks=abc", "sim.weeks='abc': expected a number"),
+        ("sim.weeks=abc", "sim.weeks='abc': expected a whole number in [1, 5,200]"),
         ("russia.foo=1", "unknown key 'russia.foo': allowed keys in russia are"),
         ("deployment=sometimes", "deployment='sometimes' is not a deployment option"),
         ("ukraine.referendum_required=maybe", "expected true or false"),
