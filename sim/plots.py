@@ -13,6 +13,8 @@ Use :func:`save_figure` to write a PNG atomically and byte-reproducibly.
 
 from __future__ import annotations
 
+import textwrap
+
 import os
 import uuid
 from collections.abc import Mapping
@@ -176,12 +178,10 @@ def _new_figure(
 def _finish(fig: Figure, title: str, caption_text: str) -> Figure:
     """Add the title and the caption line, then lay out once and freeze.
 
-    Constrained layout is not idempotent: each draw nudges the axes a little,
-    so saving the same figure twice could give different pixels. The layout
-    is therefore computed once here and the layout engine switched off, which
-    makes every later save of the figure (and of a figure rebuilt from the
-    same data) identical. Callers that add artists afterwards and need a new
-    layout can call ``fig.set_layout_engine("constrained")`` again.
+    The figure is laid out and drawn once, when it is saved (constrained
+    layout runs as part of that one draw): a figure rebuilt from the same data
+    and saved gives the same bytes. Saving the same figure object a second
+    time may nudge the layout, so each figure is saved once.
 
     Args:
         fig: Figure to decorate.
@@ -201,8 +201,6 @@ def _finish(fig: Figure, title: str, caption_text: str) -> Figure:
         fontsize=CAPTION_FONTSIZE,
         color=OKABE_ITO["black"],
     )
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
     return fig
 
 
@@ -670,3 +668,36 @@ def _fixed_colour(level: Any, default: str) -> str:
     """
     key = str(level)
     return OUTCOME_COLOURS.get(key, PHASE_COLOURS.get(key, default))
+
+
+def plot_forest(table: pd.DataFrame, caption_text: str) -> Figure:
+    """Paired differences against the first scenario, one panel per outcome.
+
+    Args:
+        table: Rows with ``outcome`` (a label), ``scenario``, ``diff``, ``lo``, ``hi`` (the
+            difference from the first scenario and its paired 95% interval).
+        caption_text: Caption line.
+
+    Returns:
+        The figure: a point and an interval per scenario, a line at 0.
+    """
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    height = 1.2 + 0.45 * len(scenarios) * len(outcomes)
+    fig = _new_figure(figsize=(8.0, max(3.0, height)))
+    axes = fig.subplots(len(outcomes), 1, squeeze=False)[:, 0]
+    colours = list(OKABE_ITO.values())[1:]
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        rows = table[table["outcome"] == outcome]
+        y = np.arange(len(rows))[::-1]
+        for yi, (_, r), colour in zip(y, rows.iterrows(), colours * 10, strict=False):
+            ax.errorbar(r["diff"], yi, xerr=[[r["diff"] - r["lo"]], [r["hi"] - r["diff"]]],
+                        fmt="o", color=colour, capsize=4)
+        ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
+        ax.set_yticks(y, [textwrap.fill(str(s), 40) for s in rows["scenario"]])
+        ax.set_title(outcome, fontsize=10, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel(f"difference from {scenarios[0] if len(scenarios) == 1 else 'the first'} "
+                        "scenario (paired 95% interval)")
+    return _finish(fig, "Each scenario against the first, over common random numbers",
+                   caption_text)
