@@ -113,8 +113,9 @@ def _f(x: float, digits: int = 3) -> str:
 def format_table(rows: Sequence[dict[str, Any]], labels: Sequence[str], reps: int,
                  seed: int) -> str:
     """The terminal table."""
-    out = [f"Paired comparison with {labels[0]!r} | {reps:,} replications each | seed {seed} | "
-           "common random numbers", ""]
+    head = (f"Paired comparison with {labels[0]!r} | {reps:,} replications each | seed {seed} | "
+            "common random numbers")
+    out = [head, ""]
     width = max(len(x) for x in labels) + 2
     for _, name in OUTCOMES:
         out.append(name)

@@ -13,9 +13,8 @@ Use :func:`save_figure` to write a PNG atomically and byte-reproducibly.
 
 from __future__ import annotations
 
-import textwrap
-
 import os
+import textwrap
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
