@@ -684,40 +684,48 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         summary: Output of :func:`summarise`.
 
     Returns:
-        DataFrame with columns ``quantity, estimate, lo95, hi95`` (the bounds are at the
-        summary's level, 95 % by default; NaN where no interval applies, e.g. medians and
-        counts).
+        DataFrame with columns ``name`` (the flat name, as in the sweep table's columns and
+        :func:`flat_outcomes`), ``quantity`` (a readable label), ``estimate``, ``lo``, ``hi``
+        (the interval at the summary's level, 95 % by default; NaN where none applies, e.g.
+        medians and counts).
     """
-    rows: list[tuple[str, float, float, float]] = []
+    rows: list[tuple[str, str, float, float, float]] = []
 
-    def add(label: str, entry: Mapping[str, Any], key: str = "p") -> None:
-        rows.append((label, _nan_if_none(entry[key]), _nan_if_none(entry["lo"]),
+    def add(name: str, label: str, entry: Mapping[str, Any], key: str = "p") -> None:
+        rows.append((name, label, _nan_if_none(entry[key]), _nan_if_none(entry["lo"]),
                      _nan_if_none(entry["hi"])))
 
-    def value(label: str, x: Any) -> None:
-        rows.append((label, _nan_if_none(x), math.nan, math.nan))
+    def value(name: str, label: str, x: Any) -> None:
+        rows.append((name, label, _nan_if_none(x), math.nan, math.nan))
 
     for name in OUTCOMES:
-        add(f"P({name})", summary["outcomes"][name])
-    add("P(war or escalation)", summary["war_or_escalation"])
+        add(f"p_{name}", f"P({name})", summary["outcomes"][name])
+    add("p_war_or_escalation", "P(war or escalation)", summary["war_or_escalation"])
     for k, entry in summary["ceasefire_within"].items():
-        add(f"P(first ceasefire by week {k})", entry)
-    value("replications with a ceasefire (count)", summary["n_with_ceasefire"])
-    value("median week of first ceasefire (if any)", summary["median_week_first_ceasefire"])
-    add("ceasefire failures per 100 ceasefire-weeks", summary["collapse_hazard"], key="rate")
+        add(f"p_first_ceasefire_by_{k}", f"P(first ceasefire by week {k})", entry)
+    value("n_with_ceasefire", "replications with a ceasefire (count)",
+          summary["n_with_ceasefire"])
+    value("median_week_first_ceasefire", "median week of first ceasefire (if any)",
+          summary["median_week_first_ceasefire"])
+    add("collapse_hazard", "ceasefire failures per 100 ceasefire-weeks",
+        summary["collapse_hazard"], key="rate")
     peace = summary.get("peace_duration")
     if peace is not None:
-        value("median peace duration (weeks, KM)", peace["median_weeks"])
+        value("median_peace_weeks_km", "median peace duration (weeks, KM)",
+              peace["median_weeks"])
     for phase, entry in summary["escalation_from"].items():
         if phase != "war" or (entry["p"] or 0) > 0:
-            add(f"P(escalation from a {phase})", entry)
-    add("P(referendum held)", summary["referendum"]["held"])
-    add("P(referendum passed)", summary["referendum"]["passed"])
-    add("mean strikes on coalition", summary["strikes"], key="mean")
-    add("mean coalition members remaining", summary["members_remaining"], key="mean")
-    add("mean final Russian-held territory", summary["final_territory"], key="mean")
-    add("mean final claim gap (share of Ukraine)", summary["final_claim_gap"], key="mean")
-    return pd.DataFrame(rows, columns=["quantity", "estimate", "lo95", "hi95"])
+            add(f"p_escalation_from_{phase}", f"P(escalation from a {phase})", entry)
+    add("p_referendum_held", "P(referendum held)", summary["referendum"]["held"])
+    add("p_referendum_passed", "P(referendum passed)", summary["referendum"]["passed"])
+    add("mean_strikes", "mean strikes on coalition", summary["strikes"], key="mean")
+    add("mean_members_remaining", "mean coalition members remaining",
+        summary["members_remaining"], key="mean")
+    add("mean_final_territory", "mean final Russian-held territory", summary["final_territory"],
+        key="mean")
+    add("mean_final_claim_gap", "mean final claim gap (share of Ukraine)",
+        summary["final_claim_gap"], key="mean")
+    return pd.DataFrame(rows, columns=["name", "quantity", "estimate", "lo", "hi"])
 
 
 def _fmt(x: float) -> str:
@@ -762,8 +770,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         else:
             value = _fmt(row.estimate)
         line = label + f"{value:>{_TABLE_VALUE_WIDTH}}"
-        if not (math.isnan(row.lo95) and math.isnan(row.hi95)):
-            line += f"  [{_fmt(row.lo95)}, {_fmt(row.hi95)}]"
+        if not (math.isnan(row.lo) and math.isnan(row.hi)):
+            line += f"  [{_fmt(row.lo)}, {_fmt(row.hi)}]"
         lines.append(line)
     return "\n".join(lines)
 

@@ -44,8 +44,12 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         raise
 
 
-def _csv(df: pd.DataFrame) -> str:
-    return df.to_csv(index=False, lineterminator="\n")
+FLOAT_FORMATS = {"records": "%.10g", "summary": "%.6g", "paths": "%.6g", "survival": "%.6g"}
+"""Significant digits written per table (floats beyond them are sampling noise)."""
+
+
+def _csv(df: pd.DataFrame, kind: str) -> str:
+    return df.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMATS[kind])
 
 
 def git_commit() -> str | None:
@@ -92,11 +96,11 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
 
     put("config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
     put("summary.json", json.dumps(results.summary, indent=2, ensure_ascii=False) + "\n")
-    put("summary.csv", _csv(metrics.summary_table(results.summary)))
+    put("summary.csv", _csv(metrics.summary_table(results.summary), "summary"))
     put("summary.txt", metrics.format_summary(results.summary) + "\n")
-    put("records.csv", _csv(results.records))
-    put("paths.csv", _csv(results.paths))
-    put("survival.csv", _csv(results.survival))
+    put("records.csv", _csv(results.records, "records"))
+    put("paths.csv", _csv(results.paths, "paths"))
+    put("survival.csv", _csv(results.survival, "survival"))
     put("rulebook.md", rulebook.to_markdown(cfg))
     if cfg.sim.figures:
         for name, fig in figures(results).items():

@@ -338,7 +338,12 @@ def test_summarise_rejects_unknown_outcome() -> None:
 def test_summary_table_and_format() -> None:
     s = summarise(_records(), 60, scenario="baseline", seed=42)
     table = summary_table(s)
-    assert list(table.columns) == ["quantity", "estimate", "lo95", "hi95"]
+    assert list(table.columns) == ["name", "quantity", "estimate", "lo", "hi"]
+    names = set(table["name"])
+    flat = set(metrics.flat_outcomes(s))
+    assert {"p_settlement", "p_war_or_escalation", "collapse_hazard", "mean_strikes"} <= names
+    # one naming scheme: every name that is also a flat outcome is spelled the same way
+    assert {n for n in names if n in flat} >= {"p_settlement", "collapse_hazard"}
     assert table["quantity"].iloc[0] == "P(settlement)"
     row = table.set_index("quantity").loc["P(war)"]
     assert row["estimate"] == pytest.approx(0.5)
