@@ -622,6 +622,9 @@ def save_figure(
     try:
         with tmp.open("wb") as handle:
             fig.savefig(handle, format="png", dpi=dpi, metadata=PNG_METADATA)
+        # The layout was computed during that one draw; freeze it, so saving the figure again
+        # gives the same picture.
+        fig.set_layout_engine("none")
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

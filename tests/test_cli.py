@@ -95,9 +95,11 @@ def test_api_returns_the_numbers_the_cli_wrote(baseline_run):
     res = api.run_scenario("article_baseline", replications=300, weeks=60)
     assert json.loads((run / "summary.json").read_text()) == json.loads(
         json.dumps(res.summary))
+    from sim.output import FLOAT_FORMATS
+
     written = pd.read_csv(run / "records.csv")
     pd.testing.assert_frame_equal(written, pd.read_csv(pd.io.common.StringIO(
-        res.records.to_csv(index=False))))
+        res.records.to_csv(index=False, float_format=FLOAT_FORMATS["records"]))))
 
 
 def test_scenario_and_lever_overrides(tmp_path):

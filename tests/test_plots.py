@@ -65,6 +65,12 @@ def _fake_run() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
             "n_strikes": rng.poisson(1.5, N_REPS),
             "members_remaining": rng.integers(18, 27, N_REPS),
             "final_territory": rng.uniform(0.15, 0.25, N_REPS),
+            "final_claim_gap": rng.uniform(0.0, 0.03, N_REPS),
+            "ceasefire_weeks": np.where(has_cf, duration, 0),
+            "ceasefire_failures": (has_cf & (duration < WEEKS - start)).astype(int),
+            "escalation_from": np.full(N_REPS, -1),
+            "n_referendums": rng.integers(0, 2, N_REPS),
+            "referendum_passed": rng.random(N_REPS) < 0.1,
         }
     )
     return records, paths
