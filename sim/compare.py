@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.cliutil import OneLineParser
 from sim.config import Config, ConfigError
 
 EXIT_BAD_INPUT = 2
@@ -173,7 +174,7 @@ def write(outdir: Path, rows: list[dict[str, Any]], labels: Sequence[str], cfgs:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point ``ceasefire-sim-compare``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ceasefire-sim-compare",
         description="Run scenarios over common random numbers and compare each with the first: "
                     "paired differences with 95%% intervals.",

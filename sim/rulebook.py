@@ -73,10 +73,10 @@ def to_markdown(cfg: Config | None = None) -> str:
             f"| {params or '—'} | {quotes or '—'} | {_md(r['assumption'] or '—')} |"
         )
     lines += ["", "## Parameters and their provenance", "",
-              "Every parameter has one provenance class: `quote` (read from the article), `cited` "
-              "(published research or public figures), `calibrated` (set to hit the named "
-              "target), `assumption` (with its reason), `lever` (a scenario choice) or `run` (a "
-              "run setting).", "",
+              ("Every parameter has one provenance class: `quote` (read from the article), "
+               "`cited` (published research or public figures), `calibrated` (set to hit the "
+               "named target), `assumption` (with its reason), `lever` (a scenario choice) or "
+               "`run` (a run setting)."), "",
               "| key | value | class | source | related quotes | plausible range |",
               "|---|---|---|---|---|---|"]
     for key, f, value in iter_params(cfg):
@@ -119,15 +119,31 @@ def main(argv: list[str] | None = None) -> int:
 
     Usage: ``ceasefire-sim-rules [scenario=NAME] [key=value ...] [--markdown]``.
     """
+    import argparse
+
     from sim.api import compose_config
+    from sim.cliutil import OneLineParser
     from sim.config import ConfigError
 
+    parser = OneLineParser(
+        prog="ceasefire-sim-rules",
+        description="Print the rulebook: every rule with its quotes (and their roles: supports, "
+                    "constrains, counterfactual), its parameters with their values and "
+                    "provenance class, and its assumption.",
+        epilog="examples:\n  ceasefire-sim-rules\n  ceasefire-sim-rules scenario=no_force\n"
+               "  ceasefire-sim-rules us.role=none --markdown > rulebook.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("overrides", nargs="*", metavar="key=value",
+                        help="scenario=NAME and overrides as for ceasefire-sim")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown instead of text")
     args = list(sys.argv[1:] if argv is None else argv)
-    markdown = "--markdown" in args
-    args = [a for a in args if a != "--markdown"]
+    try:
+        ns = parser.parse_args(args)
+    except SystemExit as stop:  # argparse's own errors: one line, exit 2
+        return int(stop.code or 0)
     scenario = "article_baseline"
     overrides = []
-    for a in args:
+    for a in ns.overrides:
         if a.startswith("scenario="):
             scenario = a.split("=", 1)[1]
         else:
@@ -137,7 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    sys.stdout.write(to_markdown(cfg) if markdown else to_text(cfg))
+    text = to_markdown(cfg) if ns.markdown else to_text(cfg)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as err:  # e.g. a full disk or a closed pipe
+        print(f"error: cannot write the rulebook to standard output ({err.strerror})",
+              file=sys.stderr)
+        return 2
     return 0
 
 

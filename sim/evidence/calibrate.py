@@ -25,7 +25,6 @@ parameter was set from are in :mod:`sim.evidence.report`.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import math
@@ -264,7 +263,9 @@ def load_fit(path: Path | None = None) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: rerun both fits and write ``seeds/calibration/fit.yaml``."""
-    parser = argparse.ArgumentParser(prog="ceasefire-sim-calibrate", description=(
+    from sim.cliutil import OneLineParser
+
+    parser = OneLineParser(prog="ceasefire-sim-calibrate", description=(
         "Refit the no-force collapse hazard to Fortna's no-peacekeeper curve and the force's "
         "scale to a 0.45 hazard ratio; write the fitted values and residuals."))
     parser.add_argument("--out", type=Path, default=None,

@@ -18,7 +18,6 @@ bad arguments.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.cliutil import OneLineParser
 from sim.evidence import calibrate as C
 from sim.evidence.checks import KINDS, Curves, Result, run_checks
 
@@ -156,7 +156,7 @@ def write_report(outdir: Path, replications: int = DEFAULT_REPLICATIONS
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point ``ceasefire-sim-validate``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ceasefire-sim-validate",
         description="Run every calibration target, validation check and reported figure and "
                     "write a Markdown report with a figure.")
