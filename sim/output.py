@@ -7,11 +7,12 @@ file carries a timestamp, so the same config and seed give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
-import tempfile
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,18 +31,56 @@ MANIFEST = "manifest.json"
 FIGURES = ("outcomes", "survival", "phase_shares", "paths")
 
 
+TMP_SUFFIX = ".tmp"
+
+
+class OutputError(OSError):
+    """A results file cannot be written; the message names the path and the reason."""
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    The temporary file is ``.<name>.<random>.tmp`` with the process's normal permissions (the
+    umask applies, as for any file the user creates); a write that fails removes it, and
+    :func:`clean_temporary` removes those a killed process left behind.
+
+    Raises:
+        OutputError: naming the path and why it cannot be written (a read-only or missing
+            folder, a file where a folder should be, a full disk).
+    """
+    path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
         os.replace(tmp, path)
+    except OSError as err:
+        _discard(tmp)
+        reason = err.strerror or type(err).__name__
+        raise OutputError(err.errno, f"cannot write {path}: {reason}") from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def clean_temporary(folder: Path) -> list[Path]:
+    """Remove temporary files a killed write left in ``folder`` and its ``figures/``."""
+    removed = []
+    for sub in (Path(folder), Path(folder) / "figures"):
+        if sub.is_dir():
+            for tmp in sub.glob(f".*{TMP_SUFFIX}"):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
 
 
 FLOAT_FORMATS = {"records": "%.10g", "summary": "%.6g", "paths": "%.6g", "survival": "%.6g"}
@@ -88,6 +127,13 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
     outdir = Path(outdir)
     cfg = results.config
     written: dict[str, bytes] = {}
+    # A folder without a manifest is not a finished run: drop an old one before the first byte of
+    # new results, and what a killed write left behind.
+    try:
+        (outdir / MANIFEST).unlink(missing_ok=True)
+        clean_temporary(outdir)
+    except OSError as err:
+        raise OutputError(err.errno, f"cannot write {outdir}: {err.strerror or err}") from err
 
     def put(name: str, data: bytes | str) -> None:
         raw = data.encode("utf-8") if isinstance(data, str) else data

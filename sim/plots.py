@@ -13,6 +13,7 @@ Use :func:`save_figure` to write a PNG atomically and byte-reproducibly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
 import uuid
@@ -616,18 +617,23 @@ def save_figure(
     Returns:
         The destination path.
     """
+    from sim.output import OutputError
+
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
             fig.savefig(handle, format="png", dpi=dpi, metadata=PNG_METADATA)
         # The layout was computed during that one draw; freeze it, so saving the figure again
         # gives the same picture.
         fig.set_layout_engine("none")
         os.replace(tmp, dest)
+    except OSError as err:
+        raise OutputError(err.errno, f"cannot write {dest}: {err.strerror or err}") from err
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return dest
 
 

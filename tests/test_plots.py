@@ -237,3 +237,14 @@ def test_save_overwrites_in_place(tmp_path: Path, figures: dict[str, Figure]) ->
     plots.save_figure(figures["outcomes"], target)
     assert len(target.read_bytes()) > len(small) > len(b"old")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png"]
+
+
+def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path,
+                                                      figures: dict[str, Figure]) -> None:
+    from sim.output import OutputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match=r"cannot write .*file/sub/f.png"):
+        plots.save_figure(figures["outcomes"], blocker / "sub" / "f.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
