@@ -10,8 +10,10 @@ out (:class:`Results`).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +24,19 @@ from numpy.typing import NDArray
 
 from sim import metrics, streams
 from sim.batched import run_batch, run_points
-from sim.config import Config, validate
+from sim.config import Config, ConfigError, validate
 from sim.derived import PATH_INDICATORS, PHASE_TO_OUTCOME, RECORD_COLUMNS
 from sim.pathstats import PathStats, stats_from_paths
 from sim.stacking import structural_key
 
 MESA_CHUNK = 200  # replications per task on the Mesa engine (each is a whole model)
+RECORD_BYTES = 900  # measured peak memory per replication's record (columns, frame, summary)
+PATH_BYTES = 9 * 4 + 1  # per replication and week when weekly paths are kept (float32, int8)
+STATE_BYTES = 26 * 60 + 2000  # per replication of a chunk in flight (member slots, state, draws)
+MEMORY_SHARE = 0.8  # refuse a run that needs more than this share of the available memory
+PROGRESS_SECONDS = 5.0  # off a terminal, a progress line in the log this often
+SECONDS_PER_REP_WEEK = 0.4e-6  # the batched engine's cost, for the time estimate
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -146,6 +155,7 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
         ConfigError: if the config is not valid (it is checked first).
     """
     validate(cfg)
+    check_resources(cfg, keep_paths)
     n, weeks = cfg.sim.replications, cfg.sim.weeks
     chunks = _chunks(cfg)
     cols: dict[str, list[NDArray]] = {}
@@ -156,11 +166,18 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
     stats: PathStats | None = None
 
     results = _iter_chunks(cfg, chunks, keep_paths)
-    if _show_progress(cfg, progress) and len(chunks) > 1:
+    shown = _show_progress(cfg, progress) and len(chunks) > 1
+    if shown:
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(chunks), unit="chunk", desc=cfg.name, file=sys.stderr)
+    started = last = time.monotonic()
     for (a, b), (chunk_cols, chunk_stats, chunk_paths) in zip(chunks, results, strict=True):
+        now = time.monotonic()
+        if not shown and now - last >= PROGRESS_SECONDS:  # a line in the log off a terminal
+            log.info("%s: %s of %s replications done (%.0f s)", cfg.name, f"{b:,}", f"{n:,}",
+                     now - started)
+            last = now
         for k, v in chunk_cols.items():
             cols.setdefault(k, []).append(v)
         if stats is None:
@@ -171,6 +188,63 @@ def run(cfg: Config, *, keep_paths: bool = False, progress: bool | None = None) 
             for k, v in chunk_paths.items():
                 paths[k][a:b] = v
     return _results(cfg, _records(cols, n), stats, paths)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), if known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def estimate(cfg: Config, keep_paths: bool = False) -> dict[str, float]:
+    """Memory (bytes) and time (seconds, batched engine) a run needs, before it starts."""
+    n, weeks = cfg.sim.replications, cfg.sim.weeks
+    workers = _n_workers(cfg, len(_chunks(cfg)))
+    chunk = min(cfg.sim.chunk_size, n)
+    parts = {
+        "records": n * RECORD_BYTES,
+        "chunks in flight": workers * chunk * STATE_BYTES,
+        "path statistics": (workers + 1) * (weeks + 1) * 8 * 8 * 1000,
+        "weekly paths": n * (weeks + 1) * PATH_BYTES if keep_paths else 0,
+    }
+    return {**parts, "total": float(sum(parts.values())),
+            "seconds": n * weeks * SECONDS_PER_REP_WEEK / max(1, workers)}
+
+
+def _gb(x: float) -> str:
+    return f"{x / 2**30:,.1f} GB"
+
+
+def check_resources(cfg: Config, keep_paths: bool = False, available: int | None = None) -> None:
+    """Refuse, before running, a run that would need more memory than the machine has.
+
+    Raises:
+        ConfigError: naming the settings, the estimate and what to change.
+    """
+    need = estimate(cfg, keep_paths)
+    have = available_memory() if available is None else available
+    if have is not None and need["total"] > MEMORY_SHARE * have:
+        biggest = max((k for k in need if k not in ("total", "seconds")), key=need.get)
+        advice = ("do not keep the weekly paths (keep_paths=False)" if biggest == "weekly paths"
+                  else "lower sim.replications or sim.weeks, or split the run into a sweep of "
+                  "smaller jobs with different seeds" if biggest == "records"
+                  else "lower sim.chunk_size or sim.n_jobs")
+        raise ConfigError(
+            f"sim.replications={cfg.sim.replications:,} × sim.weeks={cfg.sim.weeks:,} needs about "
+            f"{_gb(need['total'])} of memory (mostly {biggest}: {_gb(need[biggest])}) but "
+            f"{_gb(have)} is available: {advice}")
+    if need["seconds"] > 60:
+        log.info("%s: about %.0f minutes for %s replications × %s weeks", cfg.name,
+                 need["seconds"] / 60, f"{cfg.sim.replications:,}", f"{cfg.sim.weeks:,}")
 
 
 def _results(cfg: Config, records: pd.DataFrame, stats: Any,

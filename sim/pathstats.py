@@ -36,6 +36,9 @@ BINS = 1000
 RESOLUTION_BITS = 32
 """A continuous value is summed as a whole number of steps of ``range / 2**32``."""
 
+MAX_EXACT_BINS = 1024
+"""A whole-number indicator with more possible values than this is binned like a continuous one."""
+
 QUANTILES = (0.05, 0.95)
 N_PHASES = 4
 
@@ -113,7 +116,9 @@ def specs(cfgs: Sequence[Any]) -> dict[str, Spec]:
         "troops_deployed": Spec(np.maximum(per(most), 1.0)),
         "members_remaining": Spec(ones * 26, integer_bins=27),
         "credibility": Spec(per(strongest)),
-        "strikes_cum": Spec(ones * weeks, integer_bins=weeks + 1),
+        # Counted exactly up to MAX_EXACT_BINS values; beyond, like a continuous indicator.
+        "strikes_cum": Spec(ones * weeks, integer_bins=weeks + 1 if weeks < MAX_EXACT_BINS
+                            else 0),
         "violations": Spec(per(violations)),
         "martial_law": Spec(ones, integer_bins=2),
     }
