@@ -298,6 +298,8 @@ def test_zero_members_means_zero_troops() -> None:
     assert (res.raw_paths["troops_deployed"] == 0).all()
     assert (res.records["members_remaining"] == 0).all()
     assert (res.records["n_strikes"] == 0).all()
+    one = _run("article_baseline", "coalition.members=1", *QUICK_CEASEFIRE)
+    assert (one.raw_paths["troops_deployed"] > 0).any()  # counter-check: one member deploys
 
 
 def test_zero_hazard_and_no_strikes_means_no_collapse() -> None:
@@ -305,6 +307,8 @@ def test_zero_hazard_and_no_strikes_means_no_collapse() -> None:
                "russia.strike_propensity=0", *QUICK_CEASEFIRE)
     rec = res.records
     assert (rec["us_form"] == 2).all()  # the backstop is air support, certain
+    hazard = _run("us_air_backstop", "russia.strike_propensity=0", *QUICK_CEASEFIRE)
+    assert hazard.records["n_collapses"].sum() > 0  # counter-check: the hazard does collapse
     assert rec["n_ceasefires"].sum() > 0.9 * len(rec)
     assert (rec["n_collapses"] == 0).all()
     assert rec["week_first_collapse"].isna().all()
@@ -314,6 +318,9 @@ def test_respecting_russias_veto_means_no_troops_ever() -> None:
     res = _run("article_baseline", "coalition.respect_russian_veto=true", *QUICK_CEASEFIRE)
     assert (res.raw_paths["troops_deployed"] == 0).all()
     assert (res.records["n_strikes"] == 0).all()
+    assert (res.raw_paths["threat"] == 0).all()
+    free = _run("article_baseline", *QUICK_CEASEFIRE)
+    assert (free.raw_paths["troops_deployed"] > 0).any()  # counter-check: no veto, troops go
 
 
 @pytest.mark.parametrize("overrides", [
@@ -324,6 +331,8 @@ def test_no_talks_means_no_ceasefire(overrides: tuple[str, ...]) -> None:
     res = _run("article_baseline", *overrides)
     assert res.records["week_first_ceasefire"].isna().all()
     assert (res.raw_paths["phase"] == Phase.WAR).all()
+    talks = _run("article_baseline")
+    assert talks.records["week_first_ceasefire"].notna().any()  # counter-check
 
 
 def test_no_escalation_without_escalation_probability() -> None:
@@ -331,6 +340,8 @@ def test_no_escalation_without_escalation_probability() -> None:
                *QUICK_CEASEFIRE)
     assert res.records["n_strikes"].sum() > 0
     assert res.records["week_escalation"].isna().all()
+    some = _run("article_baseline", "russia.strike_propensity=0.3", *QUICK_CEASEFIRE)
+    assert some.records["week_escalation"].notna().any()  # counter-check at the default 0.15
 
 
 def test_certain_escalation_escalates_at_the_first_strike() -> None:
@@ -355,6 +366,9 @@ def test_no_resolve_shock_and_no_erosion_means_nobody_withdraws() -> None:
 def test_deploy_after_settlement_without_settlement_deploys_nothing() -> None:
     res = _run("deploy_after_settlement", *NO_SETTLEMENT, *QUICK_CEASEFIRE)
     assert (res.raw_paths["troops_deployed"] == 0).all()
+    settled = _run("deploy_after_settlement", *EASY_TERMS, "ukraine.martial_law_lift_weeks=4",
+                   *QUICK_CEASEFIRE)
+    assert (settled.raw_paths["troops_deployed"] > 0).any()  # counter-check: settled, deployed
 
 
 def test_commit_now_names_units_but_sends_no_troops_before_a_ceasefire() -> None:
