@@ -1,0 +1,53 @@
+"""docs/DATA.md lists every column of every table a run writes (the data contract)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import metrics
+from sim.api import run_scenario
+
+DATA = Path(__file__).resolve().parents[1] / "docs" / "DATA.md"
+
+
+def _section(title: str) -> str:
+    text = DATA.read_text(encoding="utf-8")
+    start = text.index(f"## `{title}`")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.fixture(scope="module")
+def res():
+    return run_scenario(replications=200, weeks=60)
+
+
+def _columns_in(title: str) -> set[str]:
+    rows = re.findall(r"^\| `([^|]+)` \|", _section(title), re.MULTILINE)
+    out = set()
+    for row in rows:
+        out |= {c.strip(" `") for c in row.split(",")}
+    return out
+
+
+@pytest.mark.parametrize(("title", "attr"), [
+    ("records.csv", "records"), ("paths.csv", "paths"), ("survival.csv", "survival")])
+def test_every_column_is_documented(res, title, attr):
+    frame: pd.DataFrame = getattr(res, attr)
+    assert set(frame.columns) == _columns_in(title)
+
+
+def test_every_summary_row_and_path_indicator_is_documented(res):
+    text = _section("summary.csv")
+    table = metrics.summary_table(res.summary)
+    assert set(table.columns) == _columns_in("summary.csv")
+    for name in table["name"]:
+        stem = re.sub(r"_by_\d+$", "_by_", name)
+        assert f"`{name}`" in text or stem in text, name
+    paths = _section("paths.csv")
+    for indicator in res.paths["indicator"].unique():
+        assert f"`{indicator}`" in paths, indicator
