@@ -1,74 +1,78 @@
 """Small presentation helpers for the teaching notebooks in ``notebooks/``.
 
-Nothing here computes model logic: the helpers format the rulebook (:mod:`sim.rulebook`) and
-parameter provenance (:mod:`sim.config` field metadata) as Markdown or tables, and draw two
-comparison figures from numbers the notebooks already computed with :mod:`sim.metrics` and SALib.
-Figures are built without pyplot and returned, like :mod:`sim.plots`.
+Nothing here computes model logic: the helpers format the rulebook (:mod:`sim.rulebook`: rules
+with their quotes by role) and the parameters' provenance (:mod:`sim.config` field metadata) as
+tables or Markdown, and draw figures from numbers the notebooks already computed with the model,
+:mod:`sim.metrics` or SALib. Figures are built without pyplot and returned, like :mod:`sim.plots`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from sim.config import Config, iter_params
-from sim.plots import OKABE_ITO
+from sim.metrics import HEADLINES, PHASES
+from sim.plots import OKABE_ITO, PHASE_COLOURS, SERIES_COLOURS
 from sim.rulebook import rows
 
 __all__ = [
+    "ROLES",
     "actors",
+    "headline_figure",
+    "headline_table",
+    "history_figure",
     "interval_comparison_figure",
     "param_table",
-    "provenance_kind",
     "rule_cards",
+    "rule_table",
     "sobol_figure",
 ]
 
-_QUOTE_ID = re.compile(r"\bQ\d{2}\b")
-RUN_SETTING = "run setting"
-"""Prefix of the provenance of parameters that are run settings, not model assumptions."""
-SCENARIO_NAME = "scenario name"
-"""Provenance of the ``name`` field: a label, not a model parameter."""
+ROLES: dict[str, str] = {
+    "supports": "the words state the stance the rule encodes",
+    "constrains": "the words limit what the rule may do",
+    "counterfactual": "a lever value departs from the words",
+}
+"""The three roles in which a rule cites a quote, in the rulebook's order, with their meaning."""
+
+PARAM_COLUMNS = ["key", "value", "class", "source", "quotes", "plausible", "meaning"]
+"""Columns of :func:`param_table`."""
+
+PP = 100.0
+"""Percentage points per unit share (for labels in percentage points)."""
+
+THOUSAND = 1000.0
+"""Troops are drawn in thousands."""
 
 
-def provenance_kind(prov: str) -> str:
-    """Classify a provenance string as article, research, assumption or a mix.
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
-    Args:
-        prov: The ``prov`` metadata of a config field, e.g. ``"Q07; cite: ODNI ..."``.
 
-    Returns:
-        ``"article"``, ``"research"``, ``"assumption"`` or a combination joined by ``" + "``
-        (in that order); ``"run setting"`` for run settings and the scenario's name;
-        ``"unstated"`` if none applies.
-    """
-    text = prov.strip()
-    if text.startswith((RUN_SETTING, SCENARIO_NAME)):
-        return RUN_SETTING
-    kinds = []
-    if _QUOTE_ID.search(text):
-        kinds.append("article")
-    if "cite:" in text:
-        kinds.append("research")
-    if "assumption" in text:
-        kinds.append("assumption")
-    return " + ".join(kinds) if kinds else "unstated"
+def _fmt_range(plausible: Sequence[Any] | None) -> str:
+    return "—" if plausible is None else f"{_fmt_value(plausible[0])} – {_fmt_value(plausible[1])}"
 
 
 def param_table(cfg: Config, keys: Iterable[str] | None = None) -> pd.DataFrame:
-    """Parameters with value, basis (article / research / assumption) and provenance.
+    """Parameters with their value, provenance class, source and plausible range.
 
     Args:
         cfg: A composed config.
         keys: Dotted keys to include (in this order); all parameters if ``None``.
 
     Returns:
-        DataFrame with columns ``key, value, basis, provenance, meaning``.
+        DataFrame with the columns of :data:`PARAM_COLUMNS`: ``class`` is the field's one
+        provenance class (``quote``, ``cited``, ``calibrated``, ``assumption``, ``lever`` or
+        ``run``) and ``source`` what the schema records for it (quote IDs, citation, target,
+        reason, or which lever values follow or bend the article).
 
     Raises:
         KeyError: If a key is not a parameter of the config.
@@ -78,15 +82,20 @@ def param_table(cfg: Config, keys: Iterable[str] | None = None) -> pd.DataFrame:
     records = []
     for key in wanted:
         f, value = index[key]
-        prov = str(f.metadata.get("prov", ""))
+        meta = f.metadata
         records.append({
             "key": key,
             "value": value,
-            "basis": provenance_kind(prov),
-            "provenance": prov,
-            "meaning": f.metadata.get("doc", ""),
+            "class": meta["kind"],
+            "source": meta["source"],
+            "quotes": ", ".join(meta["quotes"]),
+            "plausible": _fmt_range(meta["plausible"]),
+            "meaning": meta["doc"],
         })
-    return pd.DataFrame(records, columns=["key", "value", "basis", "provenance", "meaning"])
+    table = pd.DataFrame(records, columns=PARAM_COLUMNS)
+    # Keep each value as the schema holds it (26 members stay an int, flags stay booleans).
+    table["value"] = pd.Series([r["value"] for r in records], dtype=object)
+    return table
 
 
 def actors(cfg: Config | None = None) -> list[str]:
@@ -94,20 +103,46 @@ def actors(cfg: Config | None = None) -> list[str]:
     return list(dict.fromkeys(r["actor"] for r in rows(cfg)))
 
 
-def _fmt_value(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _quote_ids(quotes: Iterable[Mapping[str, str]], role: str) -> list[str]:
+    return [q["id"] for q in quotes if q["role"] == role]
+
+
+def rule_table(cfg: Config | None = None) -> pd.DataFrame:
+    """One row per rule function: actor, title, function and its quote IDs by role.
+
+    Returns:
+        DataFrame with columns ``actor, rule, function, supports, constrains, counterfactual,
+        parameters, assumption`` (quote IDs comma-separated, ``—`` where a rule has none in a
+        role; ``parameters`` is the number of config keys the rule reads).
+    """
+    records = []
+    for r in rows(cfg):
+        record = {"actor": r["actor"], "rule": r["rule"],
+                  "function": r["function"].rsplit(".", 1)[1]}
+        for role in ROLES:
+            record[role] = ", ".join(_quote_ids(r["quotes"], role)) or "—"
+        record["parameters"] = len(r["params"])
+        record["assumption"] = r["assumption"] or "—"
+        records.append(record)
+    return pd.DataFrame(records, columns=["actor", "rule", "function", *ROLES, "parameters",
+                                          "assumption"])
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def rule_cards(cfg: Config, actor: str) -> str:
-    """Markdown cards for every rule of one actor: quotes, parameters and assumption.
+    """Markdown cards for every rule of one actor: quotes by role, parameters and assumption.
 
     Args:
         cfg: A composed config (parameter values are taken from it).
         actor: An actor name as in :data:`sim.rules.RULES` (e.g. ``"Russia"``).
 
     Returns:
-        Markdown text: per rule a heading, what it does, the article's quotes (verbatim, with
-        IDs), its parameters with value and basis, and what it assumes beyond the article.
+        Markdown text: per rule a heading, what it does, the article's quotes verbatim with their
+        IDs grouped by role (supports, constrains, counterfactual), its parameters with value,
+        provenance class, source and plausible range, and what it assumes beyond the article.
     """
     blocks: list[str] = []
     for r in rows(cfg):
@@ -115,22 +150,129 @@ def rule_cards(cfg: Config, actor: str) -> str:
             continue
         blocks.append(f"#### {r['rule']} — `{r['function']}`")
         blocks.append(f"*What it does:* {r['does']}")
-        if r["quotes"]:
-            blocks.append("*From the article:*")
-            blocks.append("\n>\n".join(f"> **{q['id']}** “{q['text']}”" for q in r["quotes"]))
-        else:
-            blocks.append("*From the article:* no quote — this rule rests on research or "
+        if not r["quotes"]:
+            blocks.append("*From the article:* no quote — the rule rests on research or on its "
                           "assumption.")
+        for role, meaning in ROLES.items():
+            cited = [q for q in r["quotes"] if q["role"] == role]
+            if cited:
+                blocks.append(f"*{role.capitalize()}* ({meaning}):")
+                blocks.append("\n>\n".join(f"> **{q['id']}** “{q['text']}”" for q in cited))
         if r["params"]:
-            table = ["| parameter | value | basis | provenance |", "|---|---|---|---|"]
+            table = ["| parameter | value | class | source | plausible |", "|---|---|---|---|---|"]
             for p in r["params"]:
-                prov = str(p["provenance"]).replace("|", "\\|")
-                table.append(f"| `{p['key']}` | {_fmt_value(p['value'])} | "
-                             f"{provenance_kind(prov)} | {prov} |")
+                table.append(f"| `{p['key']}` | {_fmt_value(p['value'])} | {p['kind']} | "
+                             f"{_md(p['source'])} | {_fmt_range(p['plausible'])} |")
             blocks.append("\n".join(table))
-        assumption = r["assumption"] or "none in the rule's form (see each parameter's basis)"
+        assumption = r["assumption"] or "none beyond its parameters (see each one's class)"
         blocks.append(f"*Assumption (not in the article):* {assumption}")
     return "\n\n".join(blocks) + "\n"
+
+
+def headline_table(comparisons: Mapping[str, Mapping[str, Mapping[str, float]]]) -> pd.DataFrame:
+    """Tidy table of paired headline comparisons.
+
+    Args:
+        comparisons: Label of the comparison (e.g. ``"after_ceasefire_holds − immediate"``) →
+            the result of :func:`sim.metrics.paired_headlines` for it.
+
+    Returns:
+        One row per (comparison, headline) with columns ``comparison, headline, a, b, diff, lo,
+        hi`` (``headline`` is the readable name from :data:`sim.metrics.HEADLINES`) and
+        ``excludes_0`` (whether the paired interval excludes zero).
+    """
+    records = []
+    for label, result in comparisons.items():
+        for key, name in HEADLINES.items():
+            e = result[key]
+            lo, hi = float(e["lo"]), float(e["hi"])
+            records.append({"comparison": label, "headline": name, "a": e["a"], "b": e["b"],
+                            "diff": e["diff"], "lo": lo, "hi": hi,
+                            "excludes_0": bool(np.isfinite(lo) and np.isfinite(hi)
+                                               and (lo > 0 or hi < 0))})
+    return pd.DataFrame(records, columns=["comparison", "headline", "a", "b", "diff", "lo", "hi",
+                                          "excludes_0"])
+
+
+def headline_figure(table: pd.DataFrame, caption: str, *, title: str) -> Figure:
+    """Forest plot of paired headline differences: one panel per headline, one row per comparison.
+
+    A difference whose paired interval excludes zero is drawn in blue, one that includes it in
+    black (the title says so).
+
+    Args:
+        table: Output of :func:`headline_table`.
+        caption: Caption line (see :func:`sim.plots.caption`).
+        title: Figure title.
+
+    Returns:
+        The figure.
+    """
+    labels = list(dict.fromkeys(table["comparison"]))
+    names = list(dict.fromkeys(table["headline"]))
+    fig = Figure(figsize=(11.0, 2.2 + 1.0 * len(labels)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(2, (len(names) + 1) // 2, sharey=True)).ravel()
+    y = np.arange(len(labels), dtype=float)[::-1]
+    for ax, name in zip(axes, names, strict=False):
+        part = table[table["headline"] == name].set_index("comparison").loc[labels]
+        diff = part["diff"].to_numpy(dtype=float)
+        low = np.nan_to_num(diff - part["lo"].to_numpy(dtype=float))
+        high = np.nan_to_num(part["hi"].to_numpy(dtype=float) - diff)
+        colours = [OKABE_ITO["blue"] if ex else OKABE_ITO["black"] for ex in part["excludes_0"]]
+        for yi, d, lo, hi, c in zip(y, diff, low, high, colours, strict=True):
+            ax.errorbar([d], [yi], xerr=[[lo], [hi]], fmt="o", color=c, capsize=3)
+        ax.axvline(0.0, color=OKABE_ITO["black"], linewidth=0.8)
+        ax.set_yticks(y, labels)
+        if ax.get_subplotspec().colspan.start > 0:  # labels on the left column only
+            ax.tick_params(labelleft=False)
+        unit = "per 100 ceasefire-weeks" if "per 100" in name else "probability"
+        ax.set_xlabel(f"difference A − B ({unit})")
+        ax.set_title(name, fontsize="medium")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title}\n(blue: the paired 95% interval excludes 0; black: it includes 0)")
+    fig.supxlabel(caption, fontsize="small")
+    return fig
+
+
+def history_figure(raw_paths: Mapping[str, np.ndarray], replication: int, caption: str) -> Figure:
+    """One simulated history: its phases, Russian-held territory, the claim gap and the troops.
+
+    Args:
+        raw_paths: Per-replication weekly arrays (``Results.raw_paths`` of a run with
+            ``keep_paths=True``): ``phase``, ``territory``, ``claim_gap``, ``troops_deployed``.
+        replication: Row of the arrays to draw.
+        caption: Caption line (see :func:`sim.plots.caption`).
+
+    Returns:
+        The figure: four panels sharing the week axis, the phases shaded behind each.
+    """
+    phase = np.asarray(raw_paths["phase"][replication], dtype=int)
+    weeks = np.arange(phase.size)
+    fig = Figure(figsize=(9.0, 7.5), layout="constrained")
+    axes = fig.subplots(4, 1, sharex=True, height_ratios=(0.35, 1, 1, 1))
+    starts = np.flatnonzero(np.r_[True, phase[1:] != phase[:-1]])
+    stops = np.r_[starts[1:], phase.size]
+    for ax in axes:
+        for a, b in zip(starts, stops, strict=True):
+            ax.axvspan(a - 0.5, b - 0.5, color=PHASE_COLOURS[PHASES[phase[a]]],
+                       alpha=1.0 if ax is axes[0] else 0.18, linewidth=0)
+    axes[0].set_yticks([])
+    axes[0].set_title(f"Replication {replication}: phase week by week")
+    series = (("territory", PP, "Russian-held share\nof Ukraine (%)"),
+              ("claim_gap", PP, "claim gap (pp of Ukraine)"),
+              ("troops_deployed", 1.0 / THOUSAND, "troops deployed\n(thousands)"))
+    for ax, (key, scale, label), colour in zip(axes[1:], series, SERIES_COLOURS, strict=False):
+        ax.plot(weeks, np.asarray(raw_paths[key][replication], dtype=float) * scale,
+                color=colour, drawstyle="steps-post" if key == "troops_deployed" else "default")
+        ax.set_ylabel(label)
+    axes[-1].set_xlabel("week")
+    axes[-1].set_xlim(-0.5, phase.size - 0.5)
+    seen = [PHASES[p] for p in sorted(set(phase.tolist()))]
+    fig.legend(handles=[Patch(color=PHASE_COLOURS[p], label=p) for p in seen],
+               loc="outside upper center", ncols=len(seen), frameon=False)
+    fig.supxlabel(caption, fontsize="small")
+    return fig
 
 
 def interval_comparison_figure(
