@@ -249,9 +249,13 @@ def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
     in_peace = in_cf | (s.phase == Phase.SETTLEMENT)
 
     # Talks: in war, and in a ceasefire with terms on the table.
-    offer = rules.terms_on_offer(s.phase, s.weeks_in_cf, s.vote_week >= 0,
-                                 week >= s.cooldown_until, ukr.referendum_required,
-                                 ukr.martial_law_lift_weeks)
+    offer = np.zeros(n, dtype=bool)
+    cf_now = np.flatnonzero(in_cf)  # terms are on the table only in a ceasefire
+    if cf_now.size:
+        c = cf_now
+        offer[c] = rules.terms_on_offer(s.phase[c], s.weeks_in_cf[c], s.vote_week[c] >= 0,
+                                        week >= s.cooldown_until[c], ukr.referendum_required,
+                                        at(ukr.martial_law_lift_weeks, c))
     talks = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(at_war | offer)
     if rows.size:
@@ -317,7 +321,9 @@ def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
         terms_accepted[rows] = draw(_TERMS, rows) < p_t
 
     # Ukraine's voters: the referendum scheduled for this week.
-    vote_held = in_cf & (s.vote_week == week)
+    vote_held = np.zeros(n, dtype=bool)
+    due = np.flatnonzero(s.vote_week == week)
+    vote_held[due] = s.phase[due] == Phase.CEASEFIRE
     vote_failed = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(vote_held)
     if rows.size:
@@ -455,8 +461,13 @@ def apply(s: State, cfg: VCfg, d: VDer, week: int, dec: Decisions, draw,
     ukr, bf = cfg.ukraine, cfg.battlefield
     old = s.phase
     _cohesion(s, cfg, d, dec.strike, week, kp_coh, ic_coh)
-    new, cause = rules.transition(old, dec.agreed, dec.collapse, dec.strike, dec.settle,
-                                  dec.escalate)
+    # The transition rule is elementwise: apply it only where something happened this week.
+    new, cause = old.copy(), np.zeros_like(old)
+    moved = np.flatnonzero(dec.agreed | dec.collapse | dec.strike | dec.settle | dec.escalate)
+    if moved.size:
+        new[moved], cause[moved] = rules.transition(
+            old[moved], dec.agreed[moved], dec.collapse[moved], dec.strike[moved],
+            dec.settle[moved], dec.escalate[moved])
 
     # The referendum: a vote scheduled after Russia accepts terms; a failed vote cools down.
     scheduled = np.flatnonzero(dec.terms_accepted & ukr.referendum_required)
