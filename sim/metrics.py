@@ -540,7 +540,7 @@ def summarise(
         Nested dict with keys ``scenario``, ``replications``, ``seed``, ``weeks``, ``level``;
         ``outcomes`` ({outcome: {p, lo, hi}} for the four end-of-horizon outcomes);
         ``war_or_escalation`` ({p, lo, hi}: the replications that end at war or in a direct
-        clash); ``ceasefire_within`` ({"12"|"52"|str(weeks): {p, lo, hi}}: P(first ceasefire in
+        clash); ``ceasefire_within`` ({"13"|"52"|str(weeks): {p, lo, hi}}: P(first ceasefire in
         week <= k)); ``median_week_first_ceasefire`` (among replications with a ceasefire) and
         ``n_with_ceasefire``; ``collapse_hazard`` ({rate, lo, hi, failures, weeks}: ceasefire
         failures — collapses, strikes ending a ceasefire, escalations — per 100 weeks spent in a

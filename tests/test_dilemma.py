@@ -16,6 +16,7 @@ def test_the_grid_is_declared_and_spans_the_plausible_ranges():
     for key, values in g.items():
         lo, hi = field_of(key).metadata["plausible"]
         assert values[0] == lo and values[-1] == hi and np.all(np.diff(values) > 0)
+        assert np.any(np.isclose(values, field_of(key).default)), f"{key}: assumed point off grid"
 
 
 @pytest.mark.parametrize(("entry", "sign", "expected"), [

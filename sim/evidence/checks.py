@@ -138,8 +138,9 @@ def force_effects(replications: int, curves: Curves) -> list[Result]:
     unadjusted = fortna.load_points()["hazard_ratio"]["estimate"]
     out.append(Result(
         Check("hazard ratio, consented force", "calibration",
-              f"{FORTNA}: unadjusted ratio (the data column); Fortna's adjusted estimates, a "
-              "reduction of a half to three quarters, put the effect larger",
+              f"{FORTNA}: the unadjusted ratio (the data column) understates the effect, as "
+              "peacekeepers go to harder cases; Fortna's adjusted estimates are stronger, so the "
+              "target band lies below it",
               f"in [{lo_b}, {hi_b}]", "force.kappa"),
         hr.hazard_ratio, hr.lo, hr.hi, float(unadjusted), lo_b <= hr.hazard_ratio <= hi_b))
     data = C.data_points("peacekeepers")

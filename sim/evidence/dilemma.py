@@ -5,7 +5,8 @@ The force makes a compromise more acceptable to Ukraine and its voters (``ukrain
 and less acceptable to Russia (``russia.force_aversion``); how much of each is a pure assumption.
 :func:`dilemma_map` therefore compares a scenario (by default ``article_baseline``) with the same
 world without a force (``deployment.timing=never``, i.e. ``no_force``) at every point of a declared
-grid of those two weights, spanning their plausible ranges, under common random numbers, and marks
+grid of those two weights (steps of 0.5 over their plausible ranges, so the assumed defaults lie on
+it), under common random numbers, and marks
 each point for P(war or escalation) and P(settlement):
 
 - **helps** — the paired 95% interval of (force − no force) excludes 0 in the force's favour
@@ -35,16 +36,21 @@ AXES = ("russia.force_aversion", "ukraine.guarantee_weight")
 OUTCOMES = {"p_war_or_escalation": -1, "p_settlement": +1}
 """The outcomes mapped, with the sign of a difference that counts as the force helping."""
 
-POINTS = 5
-"""Grid points per axis (the declared grid: evenly spaced over each plausible range)."""
+STEP = 0.5
+"""The declared grid: steps of 0.5 (logit units) over each axis's plausible range — 7 × 8 points,
+and the assumed defaults lie on it."""
 
 
-def grid(points: int = POINTS) -> dict[str, np.ndarray]:
-    """The declared grid: ``points`` evenly spaced values over each axis's plausible range."""
+def grid(points: int | None = None) -> dict[str, np.ndarray]:
+    """The declared grid over each axis's plausible range: steps of :data:`STEP`, or ``points``
+    evenly spaced values when given (a coarser map, e.g. for a quick look)."""
     out = {}
     for key in AXES:
         lo, hi = field_of(key).metadata["plausible"]
-        out[key] = np.round(np.linspace(lo, hi, points), 6)
+        if points is None:
+            out[key] = np.round(np.arange(lo, hi + STEP / 2, STEP), 6)
+        else:
+            out[key] = np.round(np.linspace(lo, hi, points), 6)
     return out
 
 
@@ -63,7 +69,7 @@ def verdict(entry: dict[str, float], sign: int) -> str:
     return "helps" if entry["diff"] * sign > 0 else "hurts"
 
 
-def dilemma_map(cfg: Config, points: int = POINTS) -> pd.DataFrame:
+def dilemma_map(cfg: Config, points: int | None = None) -> pd.DataFrame:
     """The force against no force at every grid point (``cfg``'s replications, seed and horizon).
 
     Returns:
@@ -156,12 +162,14 @@ def summary_lines(table: pd.DataFrame, cfg: Config) -> Sequence[str]:
     a, w = assumed_point(cfg)
     near = table.iloc[((table["force_aversion"] - a) ** 2
                        + (table["guarantee_weight"] - w) ** 2).argmin()]
+    on_grid = bool(np.isclose(near["force_aversion"], a) and np.isclose(near["guarantee_weight"], w))
+    where = "at the assumed point" if on_grid else "nearest the assumed point"
     lines = [f"Dilemma map: {cfg.name} vs the same world without a force, "
              f"{cfg.sim.replications:,} replications per cell, grid {len(table)} points"]
     for name in OUTCOMES:
         counts = table[f"{name}_verdict"].value_counts().to_dict()
         lines.append(f"  {name:22s} helps {counts.get('helps', 0):>2}  hurts "
                      f"{counts.get('hurts', 0):>2}  neutral {counts.get('neutral', 0):>2}   "
-                     f"nearest the assumed point ({a:g}, {w:g}): {near[f'{name}_verdict']} "
+                     f"{where} ({a:g}, {w:g}): {near[f'{name}_verdict']} "
                      f"({100 * near[f'{name}_diff']:+.1f} pp)")
     return lines
