@@ -162,10 +162,12 @@ def summary_lines(table: pd.DataFrame, cfg: Config) -> Sequence[str]:
     a, w = assumed_point(cfg)
     near = table.iloc[((table["force_aversion"] - a) ** 2
                        + (table["guarantee_weight"] - w) ** 2).argmin()]
-    on_grid = bool(np.isclose(near["force_aversion"], a) and np.isclose(near["guarantee_weight"], w))
+    on_grid = bool(np.isclose(near["force_aversion"], a)
+                   and np.isclose(near["guarantee_weight"], w))
     where = "at the assumed point" if on_grid else "nearest the assumed point"
-    lines = [f"Dilemma map: {cfg.name} vs the same world without a force, "
-             f"{cfg.sim.replications:,} replications per cell, grid {len(table)} points"]
+    head = (f"Dilemma map: {cfg.name} vs the same world without a force, "
+            f"{cfg.sim.replications:,} replications per cell, grid {len(table)} points")
+    lines = [head]
     for name in OUTCOMES:
         counts = table[f"{name}_verdict"].value_counts().to_dict()
         lines.append(f"  {name:22s} helps {counts.get('helps', 0):>2}  hurts "
