@@ -39,9 +39,9 @@ from sim.sweeps.plan import FIGURES_KEY, SWEEPER_TARGET, override_keys
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CONFIG = 2
-ERROR_FILE = folders.ERROR_FILE  # a failed point's record (it has no manifest)
 DESIGN_PREFIX = "design."
 SWEEPER_DESIGN = "hydra.sweeper.design."
+SWEEPER_GROUP = "hydra/sweeper="
 
 register_configs()
 
@@ -51,7 +51,8 @@ def design_args(argv: Sequence[str]) -> list[str]:
 
     ``design.space.<group>.<name>=...`` adds or replaces a factor (``++``), ``~design.space...``
     removes one; a leading ``+`` (the old ``+design.*`` syntax) is accepted. Other arguments pass
-    through unchanged.
+    through unchanged. With a design argument and no sweeper chosen, ``hydra/sweeper=design`` is
+    added (the design belongs to that sweeper).
 
     Raises:
         ConfigError: on an unknown design key (e.g. the old ``design.index``).
@@ -74,6 +75,8 @@ def design_args(argv: Sequence[str]) -> list[str]:
             out.append(f"++{SWEEPER_DESIGN}{body[len(DESIGN_PREFIX):]}")
         else:
             out.append(f"{SWEEPER_DESIGN}{body[len(DESIGN_PREFIX):]}")
+    if out != list(argv) and not any(a.startswith(SWEEPER_GROUP) for a in out):
+        out.append(f"{SWEEPER_GROUP}design")
     return out
 
 

@@ -96,6 +96,20 @@ def test_every_preset_runs_through_the_design_sweeper(name: str) -> None:
             k.split("=", 1)[0] for k in point.overrides}
 
 
+def test_design_shorthand_on_the_command_line() -> None:
+    from sim.cli import design_args
+
+    assert design_args(["+experiment=sobol", "design.n=64"]) == [
+        "+experiment=sobol", "hydra.sweeper.design.n=64", "hydra/sweeper=design"]
+    assert design_args(["+design.space.russia.gap_weight=[0.2,0.4]", "~design.space.us.role",
+                        "hydra/sweeper=design"]) == [
+        "++hydra.sweeper.design.space.russia.gap_weight=[0.2,0.4]",
+        "~hydra.sweeper.design.space.us.role", "hydra/sweeper=design"]
+    assert design_args(["us.role=none", "sim.weeks=52"]) == ["us.role=none", "sim.weeks=52"]
+    with pytest.raises(ConfigError, match="design.index: unknown design setting"):
+        design_args(["+design.index=range(0,64)"])
+
+
 # --------------------------------------------------------------------------- #
 # Plans: points, common overrides, blocks
 # --------------------------------------------------------------------------- #
@@ -258,7 +272,8 @@ DESIGN_ARGS = {
 @pytest.mark.parametrize("method", list(DESIGN_ARGS))
 def test_each_design_runs_one_point_per_job_like_the_engine(method: str, tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
-    proc = run_cli(["-m", "hydra/sweeper=design", *DESIGN_ARGS[method], *SMALL,
+    sweeper = [] if method == "lhs" else ["hydra/sweeper=design"]  # lhs: added by the CLI
+    proc = run_cli(["-m", *sweeper, *DESIGN_ARGS[method], *SMALL,
                     "hydra.sweeper.points_per_job=1", "hydra.callbacks.aggregate.figures=false",
                     f"hydra.sweep.dir={sweep_dir}"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]

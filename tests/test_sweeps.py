@@ -26,7 +26,7 @@ from sim.sweeps import aggregate, folders, table
 from sim.sweeps import plan as plan_mod
 
 SMALL = ["sim.replications=200", "sim.weeks=52", "sim.progress=off"]
-DESIGN = ["hydra/sweeper=design"]
+DESIGN_SWEEPER = ["hydra/sweeper=design"]
 GRID = ["deployment.timing=never,immediate", "us.role=none,air_support"]
 # Hydra's product order: the last lever varies fastest.
 GRID_POINTS = [("never", "none"), ("never", "air_support"), ("immediate", "none"),
@@ -67,7 +67,7 @@ def manifest_times(sweep_dir: Path) -> dict[str, int]:
 def grid(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2 × 2 grid in two blocks of two points, with a named reference point."""
     sweep_dir = tmp_path_factory.mktemp("grid") / "sweep"
-    run_sweep(sweep_dir, *DESIGN, *GRID, "hydra.sweeper.points_per_job=2",
+    run_sweep(sweep_dir, *DESIGN_SWEEPER, *GRID, "hydra.sweeper.points_per_job=2",
               f"hydra.callbacks.aggregate.reference='{REFERENCE}'")
     return sweep_dir
 
@@ -167,7 +167,7 @@ def test_failed_points_file_is_empty_and_sweep_figures_exist(grid: Path) -> None
 def test_block_size_does_not_change_the_results(grid: Path, tmp_path: Path) -> None:
     """The same grid one point per job, and under Hydra's basic sweeper: identical records."""
     one = tmp_path / "one"
-    run_sweep(one, *DESIGN, *GRID, "hydra.sweeper.points_per_job=1", NO_FIGURES)
+    run_sweep(one, *DESIGN_SWEEPER, *GRID, "hydra.sweeper.points_per_job=1", NO_FIGURES)
     assert plan_mod.read(one).blocks == [(0, 1), (1, 2), (2, 3), (3, 4)]
     basic = tmp_path / "basic"
     run_sweep(basic, "hydra/sweeper=basic", *GRID, NO_FIGURES)
@@ -186,7 +186,7 @@ def test_block_size_does_not_change_the_results(grid: Path, tmp_path: Path) -> N
 def test_a_bad_point_fails_alone_and_resume_recomputes_only_what_is_missing(tmp_path: Path
                                                                             ) -> None:
     sweep_dir = tmp_path / "fail"
-    proc = run_sweep(sweep_dir, *DESIGN, "russia.strike_propensity=0.005,7,0.002,0.01",
+    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=0.005,7,0.002,0.01",
                      "hydra.sweeper.points_per_job=4", NO_FIGURES)
     ok0, bad, ok2, ok3 = point_dirs(sweep_dir)
     assert plan_mod.read(sweep_dir).blocks == [(0, 4)]  # one block: the bad point is inside it
@@ -209,7 +209,7 @@ def test_a_bad_point_fails_alone_and_resume_recomputes_only_what_is_missing(tmp_
     (ok3 / output.MANIFEST).unlink()
     (ok3 / "records.csv").write_bytes(full[: len(full) // 2])
     before = manifest_times(sweep_dir)
-    proc = run_sweep(sweep_dir, *DESIGN, "russia.strike_propensity=0.005,0.003,0.004,0.01",
+    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=0.005,0.003,0.004,0.01",
                      "hydra.sweeper.points_per_job=2", NO_FIGURES)
     assert "block 0: points 0–1 in" in proc.stdout and "1 skipped (complete)" in proc.stdout
     after = manifest_times(sweep_dir)
@@ -266,14 +266,14 @@ def _assert_same_as_grid(sweep_dir: Path, grid: Path, n_blocks: int) -> None:
 
 def test_joblib_launcher_runs_one_block_per_worker(grid: Path, tmp_path: Path) -> None:
     sweep_dir = tmp_path / "joblib"
-    run_sweep(sweep_dir, *DESIGN, "deployment.timing=immediate", "us.role=none,air_support",
+    run_sweep(sweep_dir, *DESIGN_SWEEPER, "deployment.timing=immediate", "us.role=none,air_support",
               "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", NO_FIGURES)
     _assert_same_as_grid(sweep_dir, grid, n_blocks=2)
 
 
 def test_submitit_local_launcher(grid: Path, tmp_path: Path) -> None:
     sweep_dir = tmp_path / "submitit"
-    run_sweep(sweep_dir, *DESIGN, "deployment.timing=immediate", "us.role=none,air_support",
+    run_sweep(sweep_dir, *DESIGN_SWEEPER, "deployment.timing=immediate", "us.role=none,air_support",
               "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", NO_FIGURES)
     _assert_same_as_grid(sweep_dir, grid, n_blocks=1)
     assert (sweep_dir / ".submitit").is_dir()  # the block really went through submitit

@@ -14,8 +14,9 @@ inside out (each imports only those before it):
 - :mod:`sim.sweeps.block`: a block job: validate its points, run them, write their folders;
 - :mod:`sim.sweeps.sweeper`: the sweeper's implementation (the Hydra plugin in
   ``hydra_plugins/ceasefire_design_sweeper`` delegates to it);
-- :mod:`sim.sweeps.analysis`, :mod:`sim.sweeps.indices`, :mod:`sim.sweeps.discovery`: matching
-  points to the design, Morris/Sobol indices, scenario discovery (PRIM);
+- :mod:`sim.sweeps.analysis`, :mod:`sim.sweeps.indices`, :mod:`sim.sweeps.prim`,
+  :mod:`sim.sweeps.discovery`: matching points to the design, Morris/Sobol indices, PRIM and
+  scenario discovery;
 - :mod:`sim.sweeps.aggregate` and :mod:`sim.sweeps.callback`: the files written at the sweep
   root at the end of a multirun.
 
