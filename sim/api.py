@@ -14,30 +14,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from omegaconf import OmegaConf
 
 from sim import experiment
 from sim.config import (
     Config,
     ConfigError,
     check_value,
-    from_mapping,
+    config_from_omegaconf,
     register_configs,
     validate,
 )
 from sim.experiment import Results
 from sim.overrides import check_override, check_overrides
 from sim.resources import conf_dir
-
-
-def config_from_omegaconf(dcfg: Any) -> Config:
-    """Validate a composed Hydra/OmegaConf config into a :class:`Config`.
-
-    Raises:
-        ConfigError: naming the key, the value and what is allowed.
-    """
-    data = OmegaConf.to_container(dcfg, resolve=True)
-    return from_mapping({k: v for k, v in data.items() if k != "hydra"})
 
 
 def _explain(err: Exception) -> str:

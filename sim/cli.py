@@ -28,9 +28,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim import experiment, metrics, output
-from sim.api import config_from_omegaconf
-from sim.config import ConfigError, register_configs
+from sim import output
+from sim.config import ConfigError, config_from_omegaconf, register_configs
 from sim.overrides import check_overrides
 from sim.resources import conf_dir
 from sim.sweeps import folders
@@ -123,6 +122,8 @@ def run_job(dcfg: DictConfig) -> dict | None:
     log.info("scenario %s: %d replications × %d weeks, seed %d, engine %s", cfg.name,
              cfg.sim.replications, cfg.sim.weeks, cfg.sim.seed, cfg.sim.engine)
     try:
+        from sim import experiment  # numpy-heavy modules load only when a job runs
+
         results = experiment.run(cfg)
         output.write_results(results, outdir, overrides=overrides)
     except Exception as err:
@@ -131,6 +132,8 @@ def run_job(dcfg: DictConfig) -> dict | None:
         folders.record_failure(outdir, job, overrides, err)
         return None
     folders.clear_failure(outdir)
+    from sim import metrics
+
     print(metrics.format_summary(results.summary))
     print(f"results: {outdir}")
     return results.summary

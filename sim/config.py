@@ -916,6 +916,18 @@ def from_mapping(data: Mapping[str, Any]) -> Config:
     return validate(cfg)
 
 
+def config_from_omegaconf(dcfg: Any) -> Config:
+    """Validate a composed Hydra/OmegaConf config into a :class:`Config`.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    from omegaconf import OmegaConf
+
+    data = OmegaConf.to_container(dcfg, resolve=True)
+    return from_mapping({k: v for k, v in data.items() if k != "hydra"})
+
+
 def _top_keys() -> list[str]:
     return [f.name for f in dataclasses.fields(Config)]
 

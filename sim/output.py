@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from sim import __version__, metrics, resources, rulebook
+from sim import __version__, resources, rulebook
 from sim.config import to_dict
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
         raw = data.encode("utf-8") if isinstance(data, str) else data
         atomic_write(outdir / name, raw)
         written[name] = raw
+
+    from sim import metrics  # pandas and friends: only when results are written
 
     put("config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
     put("summary.json", json.dumps(results.summary, indent=2, ensure_ascii=False) + "\n")

@@ -80,6 +80,8 @@ def to_markdown(cfg: Config | None = None) -> str:
               "| key | value | class | source | related quotes | plausible range |",
               "|---|---|---|---|---|---|"]
     for key, f, value in iter_params(cfg):
+        if key == "name" or key.startswith("sim."):
+            continue  # run settings are not part of the model
         r = param_row(key, value, f)
         plaus = "—" if r["plausible"] is None else f"{_value(r['plausible'][0])} – " \
             f"{_value(r['plausible'][1])}"

@@ -75,7 +75,7 @@ COMPOSE = textwrap.dedent("""
     os.chdir(tempfile.mkdtemp())
     from hydra import compose, initialize_config_dir
     import sim
-    from sim.api import config_from_omegaconf
+    from sim.config import config_from_omegaconf
     with initialize_config_dir(config_dir=str(sim.conf_dir()), version_base="1.3"):
         cfg = compose(config_name="config", overrides=["scenario=no_force", "sim.weeks=52"])
     print(config_from_omegaconf(cfg).name, cfg.deployment.timing, cfg.sim.weeks)
