@@ -431,27 +431,35 @@ def _cohesion(s: State, cfg: VCfg, d: VDer, strike: NDArray[np.bool_], week: int
         if out.any():
             _leave(s, d, hit, out)
     rows = np.flatnonzero(s.next_leave == week)
-    if rows.size:
-        leave = s.in_coalition[rows] & s.deployed[rows] & (s.leave_week[rows] == week)
-        s.resolve[rows] = np.where(leave, rules.resolve_erosion(
-            s.resolve[rows], week - s.since[rows], col(at(coa.erosion_per_year, rows))),
-            s.resolve[rows])
+    if rows.size:  # leave_week is NEVER for members not deployed or gone
+        leave = s.leave_week[rows] == week
+        ri, si = np.nonzero(leave)
+        rr = rows[ri]
+        s.resolve[rr, si] = rules.resolve_erosion(s.resolve[rr, si], week - s.since[rr, si],
+                                                  at(coa.erosion_per_year, rr))
         _leave(s, d, rows, leave)
 
 
 def _leave(s: State, d: VDer, rows: NDArray[np.int64], leave: NDArray[np.bool_]) -> None:
-    """Members ``leave`` (rows × slots) withdraw from the coalition for good."""
-    gone = leave & s.deployed[rows]
-    s.land_d[rows] -= (s.land[rows] * gone).sum(axis=1)
-    s.sea_d[rows] -= (s.sea[rows] * gone).sum(axis=1)
-    s.air_d[rows] -= (s.air[rows] * gone).sum(axis=1)
-    s.flags_d[rows] -= gone.sum(axis=1)
-    s.members_in[rows] -= leave.sum(axis=1)
-    s.pledged[rows] -= (s.pledge[rows] * leave).sum(axis=1) * at(d.pledging, rows)
-    s.in_coalition[rows] &= ~leave
-    s.deployed[rows] &= ~leave
+    """Members ``leave`` (rows × slots) withdraw from the coalition for good.
+
+    Usually only a few members of a row leave at once, so the totals are updated from the
+    (row, slot) pairs alone; the troop numbers are whole, so the sums are exact.
+    """
+    ri, si = np.nonzero(leave)
+    rr = rows[ri]
+    n = len(rows)
+    gone = s.deployed[rr, si]
+    for total, per in ((s.land_d, s.land), (s.sea_d, s.sea), (s.air_d, s.air)):
+        total[rows] -= np.bincount(ri, weights=per[rr, si] * gone, minlength=n)
+    s.flags_d[rows] -= np.bincount(ri, weights=gone, minlength=n).astype(np.int64)
+    s.members_in[rows] -= np.bincount(ri, minlength=n)
+    s.pledged[rows] -= np.bincount(ri, weights=s.pledge[rr, si], minlength=n) * at(d.pledging,
+                                                                                   rows)
+    s.in_coalition[rr, si] = False
+    s.deployed[rr, si] = False
     s.changed[rows] = True
-    s.leave_week[rows] = np.where(leave, rules.NEVER, s.leave_week[rows])
+    s.leave_week[rr, si] = rules.NEVER
     s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
