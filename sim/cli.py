@@ -22,6 +22,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -38,6 +39,7 @@ from sim.sweeps.plan import FIGURES_KEY, SWEEPER_TARGET, override_keys
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CONFIG = 2
+EXIT_SWEEP_FAILED = 1
 DESIGN_PREFIX = "design."
 SWEEPER_DESIGN = "hydra.sweeper.design."
 SWEEPER_GROUP = "hydra/sweeper="
@@ -121,11 +123,20 @@ def run_job(dcfg: DictConfig) -> dict | None:
         return None
     log.info("scenario %s: %d replications × %d weeks, seed %d, engine %s", cfg.name,
              cfg.sim.replications, cfg.sim.weeks, cfg.sim.seed, cfg.sim.engine)
+    if cfg.sim.task == "dilemma_map":
+        return _dilemma_map(cfg, outdir, overrides)
     try:
         from sim import experiment  # numpy-heavy modules load only when a job runs
 
         results = experiment.run(cfg)
         output.write_results(results, outdir, overrides=overrides)
+    except (ConfigError, OSError) as err:
+        if multirun:
+            folders.record_failure(outdir, job, overrides, err)
+            return None
+        _discard_run_dir(outdir)
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_CONFIG) from None
     except Exception as err:
         if not multirun:
             raise
@@ -137,6 +148,20 @@ def run_job(dcfg: DictConfig) -> dict | None:
     print(metrics.format_summary(results.summary))
     print(f"results: {outdir}")
     return results.summary
+
+
+def _dilemma_map(cfg: Any, outdir: Path, overrides: list[str]) -> None:
+    """``+experiment=dilemma``: the scenario against no force over the declared grid."""
+    from sim.evidence import dilemma
+
+    try:
+        table, _ = dilemma.write_map(cfg, outdir, overrides)
+    except (ValueError, OSError) as err:
+        _discard_run_dir(outdir)
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_CONFIG) from None
+    print("\n".join(dilemma.summary_lines(table, cfg)))
+    print(f"results: {outdir}")
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
@@ -156,4 +181,12 @@ def main() -> None:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_CONFIG) from None
+    from sim.sweeps.callback import LAST
+
+    LAST.clear()
     _hydra_main()
+    if LAST.get("failed"):  # a sweep with failed points is not a success
+        print(f"error: {LAST['failed']} of {LAST['points']} sweep points did not finish; see "
+              "failed_points.csv in the sweep folder (rerun the same command to resume)",
+              file=sys.stderr)
+        raise SystemExit(EXIT_SWEEP_FAILED)

@@ -37,6 +37,7 @@ ENGINES = ("batched", "mesa")
 GERMANY_CONDITIONS = ("ceasefire", "ceasefire_holds", "settlement")
 RECOGNITION = ("line_of_contact", "russia_claim")
 PROGRESS = ("auto", "on", "off")
+TASKS = ("run", "dilemma_map")
 KINDS = ("quote", "cited", "calibrated", "assumption", "lever", "run")
 MAX_MEMBERS = 26  # Q02: "26 countries had formally committed"
 
@@ -102,6 +103,8 @@ class SimConfig:
     chunk_size: int = _run(20000, "replications per batched chunk", lo=1, hi=1_000_000)
     progress: str = _run("auto", "progress bar", choices=PROGRESS)
     figures: bool = _run(True, "draw the per-run PNG figures (switch off for large sweeps)")
+    task: str = _run("run", "what the job does: run the scenario, or draw its dilemma map "
+                     "(+experiment=dilemma)", choices=TASKS)
     start_in_ceasefire: bool = _run(
         False, "controlled spell experiments: every replication starts in a ceasefire agreed at "
         "week 0 (calibration and validation only)")

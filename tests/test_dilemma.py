@@ -52,3 +52,38 @@ def test_the_corners_of_the_map_disagree_about_the_force(tmp_path):
 def test_a_world_without_a_force_has_no_dilemma_to_map():
     with pytest.raises(ValueError, match="choose a scenario with a force"):
         dilemma.dilemma_map(compose_config("no_force", ["sim.replications=10"]))
+
+
+def test_the_experiment_preset_draws_the_map_from_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "sim", "+experiment=dilemma",
+                           "sim.replications=60", "sim.weeks=40", "hydra.run.dir=out"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    for name in ("dilemma.csv", "dilemma.txt", "figures/dilemma.png", "config.yaml"):
+        assert (out / name).is_file(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["task"] == "dilemma_map" and manifest["complete"]
+    assert "at the assumed point (1, 2)" in proc.stdout
+    import pandas as pd
+
+    table = pd.read_csv(out / "dilemma.csv")
+    assert len(table) == 7 * 8  # the declared grid
+    assert set(table["p_war_or_escalation_verdict"]) <= {"helps", "hurts", "neutral"}
+
+
+def test_the_preset_refuses_a_world_without_a_force(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "sim", "+experiment=dilemma", "scenario=no_force",
+                           "sim.replications=20", "hydra.run.dir=out"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the dilemma map compares")
+    assert not (tmp_path / "out").exists()

@@ -128,8 +128,8 @@ def figure(table: pd.DataFrame, cfg: Config, caption: str):
             ax.add_patch(_cell(xi, yi, COLOURS[r[f"{name}_verdict"]]))
             ax.text(xi, yi, f"{100 * r[f'{name}_diff']:+.1f}", ha="center", va="center",
                     fontsize=8)
-        ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs])
-        ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
+        ax.set_xticks(range(len(xs)), [f"{x:.3g}" for x in xs])
+        ax.set_yticks(range(len(ys)), [f"{y:.3g}" for y in ys])
         ax.set_xlim(-0.5, len(xs) - 0.5)
         ax.set_ylim(-0.5, len(ys) - 0.5)
         ax.set_xlabel("Russia's aversion to the force (russia.force_aversion)")
@@ -137,12 +137,15 @@ def figure(table: pd.DataFrame, cfg: Config, caption: str):
             ax.set_ylabel("weight of the guarantee for Ukraine\n(ukraine.guarantee_weight)")
         ax.set_title(titles[name], fontsize=10)
         a, w = assumed_point(cfg)
-        px = np.interp(a, xs, np.arange(len(xs)))
-        py = np.interp(w, ys, np.arange(len(ys)))
-        ax.plot(px, py, marker="*", ms=16, color="black", mfc="gold", zorder=5)
-        ax.annotate("assumed", (px, py), xytext=(0, -16), textcoords="offset points",
-                    ha="center", fontsize=9, weight="bold",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        px = float(np.interp(a, xs, np.arange(len(xs))))
+        py = float(np.interp(w, ys, np.arange(len(ys))))
+        from matplotlib.patches import Rectangle
+
+        # The assumed point: a black frame around its cell (or around where it falls).
+        ax.add_patch(Rectangle((px - 0.5, py - 0.5), 1.0, 1.0, fill=False, edgecolor="black",
+                               lw=2.5, zorder=5))
+        ax.text(px, py + 0.32, "assumed", ha="center", va="center", fontsize=7, weight="bold",
+                zorder=6)
     fig.legend(handles=[Patch(color=c, label=k) for k, c in COLOURS.items()],
                loc="upper center", ncol=3, frameon=False, fontsize=9,
                title="paired 95% interval of the difference (percentage points in the cells)")
@@ -175,3 +178,41 @@ def summary_lines(table: pd.DataFrame, cfg: Config) -> Sequence[str]:
                      f"{where} ({a:g}, {w:g}): {near[f'{name}_verdict']} "
                      f"({100 * near[f'{name}_diff']:+.1f} pp)")
     return lines
+
+
+def write_map(cfg: Config, outdir: Any, overrides: Sequence[str] = ()) -> tuple[pd.DataFrame, Any]:
+    """Run the map for ``cfg`` and write ``dilemma.csv``, ``dilemma.txt``,
+    ``figures/dilemma.png``, ``config.yaml`` and (last) ``manifest.json`` into ``outdir``."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from sim.config import to_dict
+    from sim.output import MANIFEST, atomic_write, clean_temporary
+    from sim.plots import caption, save_figure
+
+    outdir = Path(outdir)
+    (outdir / MANIFEST).unlink(missing_ok=True)
+    clean_temporary(outdir)
+    table = dilemma_map(cfg)
+    text = "\n".join(summary_lines(table, cfg))
+    written: dict[str, bytes] = {}
+    for name, data in (
+            ("config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True)),
+            ("dilemma.csv", table.to_csv(index=False, lineterminator="\n", float_format="%.6g")),
+            ("dilemma.txt", text + "\n")):
+        atomic_write(outdir / name, data)
+        written[name] = data.encode("utf-8")
+    cap = caption(cfg.name, cfg.sim.replications, cfg.sim.seed,
+                  "assumed point: the scenario's own values")
+    png = save_figure(figure(table, cfg, cap), outdir / "figures" / "dilemma.png")
+    written["figures/dilemma.png"] = Path(png).read_bytes()
+    manifest = {"scenario": cfg.name, "task": "dilemma_map", "seed": cfg.sim.seed,
+                "replications": cfg.sim.replications, "weeks": cfg.sim.weeks,
+                "overrides": list(overrides),
+                "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(written.items())},
+                "complete": True}
+    atomic_write(outdir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return table, outdir

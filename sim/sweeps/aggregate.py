@@ -65,7 +65,7 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _label(row: Mapping[str, Any], levers: Sequence[str]) -> str:
+def point_label(row: Mapping[str, Any], levers: Sequence[str]) -> str:
     if not levers or len(levers) > MAX_LABEL_LEVERS:
         return f"point {row['point']}"
     return ", ".join(f"{k.split('.')[-1]}={row[k]}" for k in levers)
@@ -81,7 +81,7 @@ def _survival_groups(ok: pd.DataFrame, levers: Sequence[str]) -> dict[str, pd.Da
         for level, sub in ok.groupby(first, sort=False):
             if len(sub) > MAX_SURVIVAL_CURVES:
                 return {}
-            sub = sub.assign(label=[_label(r, [second]) for r in sub.to_dict("records")])
+            sub = sub.assign(label=[point_label(r, [second]) for r in sub.to_dict("records")])
             groups[f"survival_{first.split('.')[-1]}={level}"] = sub
         return groups
     return {}
@@ -101,7 +101,7 @@ def sweep_figures(table: pd.DataFrame, levers: Sequence[str], points: Sequence[P
     if len(seeds) > 1:
         notes.append("seeds differ")
     cap = plots.caption(f"sweep of {len(ok)} points", reps[-1], seeds[0], "; ".join(notes))
-    ok["label"] = [_label(row, levers) for row in ok.to_dict("records")]
+    ok["label"] = [point_label(row, levers) for row in ok.to_dict("records")]
     figs: dict[str, Any] = {}
     if len(levers) == 2:
         x, y = levers

@@ -37,7 +37,8 @@ MEANS = (
     ("final_territory", "mean_final_territory", "final_territory"),
     ("final_claim_gap", "mean_final_claim_gap", "final_claim_gap"),
 )
-RECORD_COLUMNS = ("replication", "seed", "outcome", *(m[2] for m in MEANS))
+RECORD_COLUMNS = ("replication", "seed", "outcome", "week_first_ceasefire", "ceasefire_weeks",
+                  "ceasefire_failures", *(m[2] for m in MEANS))
 STATUSES = ("ok", "failed", "incomplete", "not run")
 STALE = ("the folder holds results of other overrides (an earlier sweep); run the sweep again to "
          "compute this point")
@@ -165,6 +166,14 @@ def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
     for stem, what in measures:
         d = metrics.paired_difference(records, ref, what)
         row[stem], row[f"{stem}_lo"], row[f"{stem}_hi"] = d["diff"], d["lo"], d["hi"]
+    # The collapse hazard (failures per 100 ceasefire-weeks): its paired difference, and the
+    # ratio of the two failure rates (a piecewise-exponential hazard ratio) with its interval.
+    hazard = metrics.paired_headlines(records, ref)["collapse_hazard"]
+    row["diff_collapse_hazard"] = hazard["diff"]
+    row["diff_collapse_hazard_lo"], row["diff_collapse_hazard_hi"] = hazard["lo"], hazard["hi"]
+    ratio = metrics.rate_ratio(records, ref)
+    row["hazard_ratio"], row["hazard_ratio_lo"], row["hazard_ratio_hi"] = (
+        ratio["ratio"], ratio["lo"], ratio["hi"])
     return row
 
 
