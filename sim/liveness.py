@@ -57,7 +57,7 @@ def model_parameters() -> Iterator[tuple[str, dataclasses.Field]]:
 
 def _value(f: dataclasses.Field, x: float) -> Any:
     kind = f.type if isinstance(f.type, str) else f.type.__name__
-    return int(round(x)) if kind == "int" else float(x)
+    return round(x) if kind == "int" else float(x)
 
 
 def probes(key: str) -> list[Probe]:

@@ -136,13 +136,13 @@ def _where(cond: Any, a: Any, b: Any) -> Any:
 def _min(a: Any, b: Any) -> Any:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.minimum(a, b)
-    return a if a <= b else b
+    return min(a, b)
 
 
 def _max(a: Any, b: Any) -> Any:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.maximum(a, b)
-    return a if a >= b else b
+    return max(a, b)
 
 
 def _not(a: Any) -> Any:

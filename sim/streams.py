@@ -16,9 +16,10 @@ keys are hashes of that key and the replication index.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-import math
 
 # One stream per stochastic process. The numbers are identities, not tunable parameters: changing
 # one changes every result.

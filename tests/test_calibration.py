@@ -57,8 +57,8 @@ def test_no_force_curve_is_within_tolerance_of_the_data():
 def test_the_consented_force_hazard_ratio_is_in_its_band():
     """Calibration target (force.kappa): controlled spells, russia_soft_line vs no_force, Cox
     hazard ratio in [0.4, 0.5]. 8,000 replications per arm."""
-    cal = [r for r in checks.force_effects(8000, checks.Curves())
-           if r.check.name == "hazard ratio, consented force"][0]
+    cal = next(r for r in checks.force_effects(8000, checks.Curves())
+               if r.check.name == "hazard ratio, consented force")
     assert cal.check.kind == "calibration" and cal.passed, cal.value
     assert cal.lo < cal.value < cal.hi
 
@@ -101,5 +101,5 @@ def test_every_calibrated_parameter_is_pinned_by_a_declared_check():
     pins = " ".join(r.check.pins for r in results if r.check.kind == "calibration")
     for key, f, _ in iter_params():
         if f.metadata["kind"] == "calibrated":
-            group, name = key.split(".")
+            name = key.split(".")[1]
             assert key in pins or name in pins, f"{key} is calibrated but no check names it"

@@ -11,18 +11,18 @@ import pytest
 
 from sim import metrics
 from sim.metrics import (
-    moves,
-    paired_headlines,
-    rate_interval,
-    rate_ratio,
     OUTCOMES,
     format_summary,
     kaplan_meier,
     km_median,
     mean_interval,
+    moves,
     outcome_indicator,
     paired_difference,
+    paired_headlines,
     path_summary,
+    rate_interval,
+    rate_ratio,
     summarise,
     summary_table,
     wilson_interval,

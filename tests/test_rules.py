@@ -96,9 +96,9 @@ def test_force_resistance_planned_immediate_and_consent():
 
 def test_russia_ceasefire_acceptance_directions():
     def p(**kw):
-        args = dict(intercept=-1.0, mediation=0.0, mediation_weight=4.0, gap_pen=0.0,
-                    resistance=0.0, threat=0.0, threat_weight=0.8, stalling=0.0, weariness=0.5,
-                    weariness_weight=1.0)
+        args = {"intercept": -1.0, "mediation": 0.0, "mediation_weight": 4.0, "gap_pen": 0.0,
+                "resistance": 0.0, "threat": 0.0, "threat_weight": 0.8, "stalling": 0.0,
+                "weariness": 0.5, "weariness_weight": 1.0}
         args.update(kw)
         return float(rules.russia_ceasefire_acceptance(**args))
 

@@ -40,7 +40,7 @@ def test_the_article_force_ratio_is_reported_with_its_interval(force_results):
     (r,) = [r for r in force_results if r.check.kind == "reported"]
     assert r.passed is None  # reported, never pass/fail
     assert 0 < r.lo < r.value < r.hi
-    cal = [x for x in force_results if x.check.name == "hazard ratio, consented force"][0]
+    cal = next(x for x in force_results if x.check.name == "hazard ratio, consented force")
     # The non-consented force deters less than the consented one (threat and strikes).
     assert r.value > cal.value
 

@@ -13,7 +13,6 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-
 LAST: dict[str, int] = {}
 """Points not finished in the last aggregated sweep of this process (read by the CLI, which then
 exits non-zero)."""
@@ -31,8 +30,9 @@ def paired_summary(table: Any, reference: int | None, levers: Any = ()) -> str:
     if reference is None or not len(table):
         return "sweep: no finished point to compare"
     ok = table[table["status"] == "ok"]
-    lines = [f"Paired against point {reference} (common random numbers): P(war or escalation) "
-             "and ceasefire failures per 100 ceasefire-weeks"]
+    head = (f"Paired against point {reference} (common random numbers): P(war or escalation) "
+            "and ceasefire failures per 100 ceasefire-weeks")
+    lines = [head]
     for _, row in ok.head(SUMMARY_ROWS).iterrows():
         label = point_label(row.to_dict(), levers) if levers else f"point {int(row['point'])}"
         line = f"  {str(label)[:48]:<48} {row['p_war_or_escalation']:.3f}"
