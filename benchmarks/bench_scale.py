@@ -3,16 +3,20 @@
 Run from the repository root::
 
     python benchmarks/bench_scale.py            # article_baseline, 104 weeks
-    python benchmarks/bench_scale.py --big 200000 --chunk-size 10000
+    python benchmarks/bench_scale.py --big 10000000
 
 It measures, in one run:
 
 1. replications per second of ``article_baseline`` on the Mesa engine and on the batched engine
    (both through :func:`sim.experiment.simulate_chunk`, the code path ``experiment.run`` uses;
-   alternating rounds, best round of each) and their ratio (target: at least 150×);
-2. ``--big`` replications (default 100,000) in one job — :func:`sim.experiment.run` on the batched
-   engine, in chunks, with summaries, survival table and path bands — in a fresh subprocess, so its
-   peak resident memory (``ru_maxrss``) is its own: wall time and peak RSS (target: under 1 GB).
+   alternating rounds, best round of each) and their ratio (target: at least 250×);
+2. the floor: a bare numpy loop drawing, week by week, as many uniforms per replication as the
+   engine draws (counted), with the same counter-based generator; the engine should be within 4×
+   of it;
+3. ``--big`` replications (default 1,000,000) in one job — :func:`sim.experiment.run` on the
+   batched engine, in chunks, with summaries, survival table and streaming path bands — in a fresh
+   subprocess, so its peak resident memory (``ru_maxrss``) is its own: wall time and peak RSS
+   (target: under 1 GB). ``--big 10000000`` checks that ten million run.
 
 The numbers depend on the machine and on what else runs on it; the script prints them with the
 platform so they can be copied into the README.
@@ -35,8 +39,9 @@ from sim.config import Config
 MESA_REPS = 200  # per round: enough for a stable rate on the Mesa engine (~6 ms a replication)
 BATCHED_REPS = 40_000  # per round: two chunks of the default 20,000
 ROUNDS = 3  # the engines are timed in alternating rounds; the best round of each counts
-BIG_REPS = 100_000
-RATIO_TARGET = 150.0
+BIG_REPS = 1_000_000
+RATIO_TARGET = 250.0
+FLOOR_TARGET = 4.0  # the engine within this factor of a bare loop drawing the same uniforms
 RSS_TARGET_MB = 1024.0
 
 
@@ -72,6 +77,50 @@ def engine_rates(scenario: str, mesa_reps: int, batched_reps: int, chunk: int,
         mesa = max(mesa, _rate(scenario, "mesa", mesa_reps, 200))
         batched = max(batched, _rate(scenario, "batched", batched_reps, chunk))
     return mesa, batched
+
+
+def uniforms_per_rep_week(scenario: str, reps: int = 4000) -> float:
+    """How many uniforms the batched engine draws per replication and week (counted)."""
+    import numpy as np
+
+    from sim import batched, streams
+
+    cfg = _config(scenario, replications=reps)
+    counted = {"n": 0}
+    original = streams.at
+
+    def counting(kp, week, ic):
+        counted["n"] += len(kp)
+        return original(kp, week, ic)
+
+    streams.at = counting
+    try:
+        batched.run_batch(cfg, np.arange(reps), keep_paths=False)
+    finally:
+        streams.at = original
+    return counted["n"] / (reps * cfg.sim.weeks)
+
+
+def floor_rate(per_rep_week: float, reps: int, weeks: int = 104) -> float:
+    """Replications per second of a bare numpy loop that draws, week by week, the same number
+    of uniforms per replication with the same counter-based generator (``sim.streams``)."""
+    import math
+
+    import numpy as np
+
+    from sim import streams
+
+    columns = max(1, math.ceil(per_rep_week))
+    keys = streams.replication_keys(20250904, np.arange(reps))
+    pc, ic = streams.columns([streams.TALKS] * columns, list(range(columns)))
+    kp = np.ascontiguousarray(streams.keyed(keys, pc).T)
+    share = per_rep_week / columns  # draw a matching share of the rows in every column
+    rows = np.arange(round(reps * share))
+    start = time.perf_counter()
+    for week in range(1, weeks + 1):
+        for c in range(columns):
+            streams.at(kp[c, rows], week, int(ic[c]))
+    return reps / (time.perf_counter() - start)
 
 
 def _peak_rss_mb() -> float:
@@ -115,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     mesa, batched = engine_rates(args.scenario, args.mesa, args.batched, args.chunk_size,
                                  args.rounds)
     ratio = batched / mesa
+    draws = uniforms_per_rep_week(args.scenario)
+    floor = max(floor_rate(draws, args.chunk_size) for _ in range(args.rounds))
+    slower = floor / batched
     proc = subprocess.run(
         [sys.executable, __file__, "--child", "--scenario", args.scenario, "--big",
          str(args.big), "--chunk-size", str(args.chunk_size), "--n-jobs", str(args.n_jobs)],
@@ -128,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
          f"best of {args.rounds} rounds of {args.batched:,}", ""),
         ("speed-up (batched / Mesa)", f"{ratio:,.0f}×", f"target ≥ {RATIO_TARGET:.0f}×",
          "ok" if ratio >= RATIO_TARGET else "MISSED"),
+        ("bare draw loop (the floor)", f"{floor:,.0f} replications/s",
+         f"{draws:.1f} uniforms per replication-week, same generator", ""),
+        ("batched engine / floor", f"{slower:.1f}× slower", f"target ≤ {FLOOR_TARGET:.0f}×",
+         "ok" if slower <= FLOOR_TARGET else "MISSED"),
         (f"{big['replications']:,} replications, one job", f"{big['wall_s']:.1f} s wall",
          f"{big['replications'] / big['wall_s']:,.0f} replications/s end to end", ""),
         ("  peak RSS of that job", f"{big['peak_rss_mb']:,.0f} MB",
