@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import logging
 import os
 import re
@@ -59,23 +60,25 @@ import solara.lab
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim import dashboard_assets, experiment, rulebook
+from sim import dashboard_assets, experiment, metrics, rulebook
 from sim.api import compose_config
-from sim.config import Config, ConfigError, field_of, validate
+from sim.config import MODEL_GROUPS, Config, ConfigError, field_of, iter_params, validate
 from sim.experiment import Results
-from sim.metrics import OUTCOMES, PHASES, paired_difference
+from sim.metrics import OUTCOMES, PHASES
 from sim.model import CeasefireModel
 from sim.plots import OKABE_ITO, OUTCOME_LABELS, PHASE_COLOURS, caption, plot_outcomes
 from sim.resources import conf_dir
 
 __all__ = [
-    "COMPARE_MEASURES", "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_PRESET", "DILEMMA_KEYS",
-    "DILEMMA_MAP_HREF", "LEVERS", "PATH_PANELS", "PRESETS", "REPLICATIONS", "Comparison",
-    "DashboardModel", "HostGuard", "Lever", "Page", "allowed_hosts", "collapse_hazard_values",
-    "compare", "compare_config", "compare_html", "dashboard_command", "dashboard_config",
-    "describe_levers", "host_allowed", "install_host_guard", "lever_values", "main",
-    "missing_assets_message", "outcome_html", "outcome_table", "parse_seed", "paths_figure",
-    "preset_config", "preset_description", "replication_config", "rules_html", "run_replications",
+    "ALLOW_HOSTS_ENV", "BAD_HOST_BODY", "COMPARE_MEASURES", "DEFAULT_HOST", "DEFAULT_PORT",
+    "DEFAULT_PRESET", "DILEMMA_KEYS", "DILEMMA_MAP_HREF", "LEVERS", "LOOPBACK_NAMES",
+    "PATH_PANELS", "PRESETS", "REPLICATIONS", "CompareMeasure", "Comparison", "DashboardModel",
+    "HostGuard", "Lever", "Page", "Snapshot", "allowed_hosts", "assumed_values_html", "compare",
+    "compare_config", "compare_html", "dashboard_command", "dashboard_config", "describe_levers",
+    "host_allowed", "install_host_guard", "lever_values", "main", "missing_assets_message",
+    "outcome_html", "outcome_table", "parameters_html", "parse_seed", "paths_figure",
+    "pending_changes", "preset_config", "preset_description", "replication_config", "rules_html",
+    "run_replications",
 ]
 
 _log = logging.getLogger(__name__)
@@ -179,6 +182,7 @@ _SEED_DIGITS = len(str(_SEED["hi"]))
 _SHOWN_CHARS = 24  # longer invalid inputs are shortened in messages
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's compose API keeps global state: one at a time
+_SERIALS = itertools.count()
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -307,6 +311,31 @@ def describe_levers(cfg: Config) -> str:
             f"seed {cfg.sim.seed} · {cfg.sim.weeks} weeks")
 
 
+def _lever_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 1000 else f"{value:g}"
+    return str(value)
+
+
+def pending_changes(cfg: Config, levers: Mapping[str, Any], seed: Any) -> list[str]:
+    """The lever values (and seed) on the page that differ from the model in force, one
+    ``key: old → new`` each (an unreadable seed is left to its own message)."""
+    out = []
+    for name, old in lever_values(cfg).items():
+        new = levers.get(name, old)
+        if new != old:
+            out.append(f"{LEVERS[name].key}: {_lever_text(old)} → {_lever_text(new)}")
+    try:
+        new_seed = parse_seed(seed, cfg.sim.seed)
+    except ConfigError:
+        new_seed = cfg.sim.seed
+    if new_seed != cfg.sim.seed:
+        out.append(f"sim.seed: {cfg.sim.seed} → {new_seed}")
+    return out
+
+
 class DashboardModel(CeasefireModel):
     """:class:`~sim.model.CeasefireModel` built from a preset plus the page's levers.
 
@@ -325,6 +354,7 @@ class DashboardModel(CeasefireModel):
                  weeks: int | None = None, **levers: Any) -> None:
         cfg = dashboard_config(preset, levers, rng=rng, weeks=weeks)
         self.preset = preset
+        self.serial = next(_SERIALS)  # tells this run from earlier ones (ids may be reused)
         super().__init__(config=cfg, rng=cfg.sim.seed)
 
 
@@ -368,49 +398,28 @@ def outcome_html(summary: Mapping[str, Any]) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
-def collapse_hazard_values(records: pd.DataFrame, per: float = 100.0) -> np.ndarray:
-    """Per-replication values whose mean is the collapse hazard (failures per ``per`` weeks).
-
-    The hazard is a ratio r = Σe / Σw of ceasefire failures e to ceasefire-weeks w. Its
-    linearisation z_i = (e_i − r·w_i) / mean(w) has mean zero, so ``per · (r + z_i)`` averages to
-    ``per · r`` and its paired differences give a delta-method interval for a difference of two
-    hazards under common random numbers. All NaN when there are no ceasefire-weeks.
-    """
-    e = records["ceasefire_failures"].to_numpy(dtype=float)
-    w = records["ceasefire_weeks"].to_numpy(dtype=float)
-    if w.sum() <= 0:
-        return np.full(len(records), np.nan)
-    r = e.sum() / w.sum()
-    return per * (r + (e - r * w) / w.mean())
-
-
-def _first_ceasefire_by_horizon(records: pd.DataFrame, weeks: int) -> np.ndarray:
-    return records["week_first_ceasefire"].astype(float).le(weeks).to_numpy(dtype=float)
-
-
 @dataclass(frozen=True)
 class CompareMeasure:
-    """One row of the comparison: a label, its summary entry and per-replication values."""
+    """One row of the comparison: a headline of :data:`sim.metrics.HEADLINES` and its label."""
 
+    key: str  # the headline's key in sim.metrics.paired_headlines
     label: str
     unit: str  # "p" (a probability) or "rate" (per 100 ceasefire-weeks)
-    summary: Callable[[Mapping[str, Any]], Mapping[str, Any]]
-    values: Callable[[pd.DataFrame, int], np.ndarray]
+    summary: Callable[[Mapping[str, Any]], Mapping[str, Any]]  # the entry of one side's summary
 
 
-#: The four headline measures of the comparison.
+#: The four headline measures of the comparison, in the page's order.
 COMPARE_MEASURES: tuple[CompareMeasure, ...] = (
-    CompareMeasure("P(first ceasefire by the horizon)", "p",
-                   lambda s: s["ceasefire_within"][str(s["weeks"])],
-                   _first_ceasefire_by_horizon),
-    CompareMeasure("P(settlement)", "p", lambda s: s["outcomes"]["settlement"],
-                   lambda r, _w: (r["outcome"] == "settlement").to_numpy(dtype=float)),
-    CompareMeasure("P(war or escalation)", "p", lambda s: s["war_or_escalation"],
-                   lambda r, _w: r["outcome"].isin(("war", "escalation")).to_numpy(dtype=float)),
-    CompareMeasure("collapse hazard (ceasefire failures per 100 ceasefire-weeks)", "rate",
+    CompareMeasure("p_first_ceasefire", metrics.HEADLINES["p_first_ceasefire"], "p",
+                   lambda s: s["ceasefire_within"][str(s["weeks"])]),
+    CompareMeasure("p_settlement", metrics.HEADLINES["p_settlement"], "p",
+                   lambda s: s["outcomes"]["settlement"]),
+    CompareMeasure("p_war_or_escalation", metrics.HEADLINES["p_war_or_escalation"], "p",
+                   lambda s: s["war_or_escalation"]),
+    CompareMeasure("collapse_hazard",
+                   f"collapse hazard ({metrics.HEADLINES['collapse_hazard']})", "rate",
                    lambda s: {"p": s["collapse_hazard"]["rate"], "lo": s["collapse_hazard"]["lo"],
-                              "hi": s["collapse_hazard"]["hi"]},
-                   lambda r, _w: collapse_hazard_values(r)),
+                              "hi": s["collapse_hazard"]["hi"]}),
 )
 
 
@@ -421,9 +430,9 @@ class Comparison:
     Attributes:
         a: Results of the settings A.
         b: Results of the settings B (same seed, horizon and replications as A).
-        rows: One dict per measure of :data:`COMPARE_MEASURES`: ``label``, ``unit``, ``a`` and
-            ``b`` (``{p, lo, hi}`` from the summaries) and ``diff`` (from
-            :func:`sim.metrics.paired_difference`).
+        rows: One dict per measure of :data:`COMPARE_MEASURES`: ``key``, ``label``, ``unit``,
+            ``a`` and ``b`` (``{p, lo, hi}`` from each side's summary) and ``diff`` (``{a, b,
+            diff, lo, hi, n}`` from :func:`sim.metrics.paired_headlines`).
     """
 
     a: Results
@@ -450,13 +459,10 @@ def compare(cfg_a: Config, cfg_b: Config, replications: int = REPLICATIONS) -> C
         raise ValueError("A and B must share the seed and the horizon")
     res_a = run_replications(cfg_a, replications)
     res_b = run_replications(cfg_b, replications)
-    weeks = cfg_a.sim.weeks
-    rows = []
-    for m in COMPARE_MEASURES:
-        diff = paired_difference(res_a.records, res_b.records,
-                                 lambda records, m=m: m.values(records, weeks))
-        rows.append({"label": m.label, "unit": m.unit, "a": dict(m.summary(res_a.summary)),
-                     "b": dict(m.summary(res_b.summary)), "diff": diff})
+    paired = metrics.paired_headlines(res_a.records, res_b.records)
+    rows = [{"key": m.key, "label": m.label, "unit": m.unit,
+             "a": dict(m.summary(res_a.summary)), "b": dict(m.summary(res_b.summary)),
+             "diff": paired[m.key]} for m in COMPARE_MEASURES]
     return Comparison(res_a, res_b, rows)
 
 
@@ -508,8 +514,9 @@ def compare_html(comparison: Comparison) -> str:
         f"<p>{n:,} replications each with seed {a.sim.seed} (common random numbers: replication "
         "<i>i</i> of A and of B draws the same numbers), horizon "
         f"{a.sim.weeks} weeks. A and B: Wilson intervals (probabilities) and delta-method "
-        "intervals (hazard); A − B: paired t-intervals, the hazard's by linearising its ratio "
-        "replication by replication.</p>" + assumed_values_html(a, b))
+        "intervals (hazard); A − B: paired t-intervals (<code>sim.metrics.paired_headlines</code>"
+        "), the hazard's by linearising its ratio replication by replication.</p>"
+        + assumed_values_html(a, b))
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -553,6 +560,26 @@ def rules_html(cfg: Config) -> str:
     return "<div class='ceasefire-rules'>" + legend + "<hr>".join(parts) + "</div>"
 
 
+def parameters_html(cfg: Config) -> str:
+    """Every model parameter of ``cfg`` with its value, provenance class, source and plausible
+    range (the rulebook's parameter table)."""
+    rows = []
+    for key, f, value in iter_params(cfg):
+        if key.split(".")[0] not in MODEL_GROUPS:
+            continue
+        p = rulebook.param_row(key, value, f)
+        plausible = ("—" if p["plausible"] is None else
+                     f"{_value_text(p['plausible'][0])} – {_value_text(p['plausible'][1])}")
+        rows.append(f"<tr><td><code>{escape(key)}</code></td>"
+                    f"<td class='num'>{escape(_value_text(value))}</td>"
+                    f"<td><span class='kind kind-{escape(p['kind'])}'>{escape(p['kind'])}</span>"
+                    f"</td><td>{escape(p['source'])}</td><td class='num'>{escape(plausible)}</td>"
+                    "</tr>")
+    return ("<table class='ceasefire-outcomes ceasefire-params'><thead><tr><th>parameter</th>"
+            "<th>value</th><th>class</th><th>source</th><th>plausible</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def missing_assets_message() -> str | None:
     """A warning naming the missing offline browser assets, or ``None`` if all are installed."""
     missing = dashboard_assets.check()
@@ -567,16 +594,16 @@ def missing_assets_message() -> str | None:
 # --------------------------------------------------------------------------------------------- #
 # The paths plot
 # --------------------------------------------------------------------------------------------- #
+_PERCENT = 100.0  # shares of Ukraine are plotted in per cent (the claim gap in points)
 #: Panels of the paths plot: (reporter column, title, y label, scale).
 PATH_PANELS: tuple[tuple[str, str, str, float], ...] = (
     ("phase", "Phase", "", 1.0),
-    ("territory", "Russian-held territory and claim gap", "per cent of Ukraine", 100.0),
+    ("territory", "Russian-held territory and claim gap", "per cent of Ukraine", _PERCENT),
     ("troops_deployed", "Troops deployed", "thousands", 1e-3),
     ("credibility", "Guarantee credibility (Ukraine's view)", "0 – 1", 1.0),
     ("threat", "Russia's threat perception", "index", 1.0),
     ("martial_law", "Martial law in Ukraine", "", 1.0),
 )
-_GAP_SCALE = 100.0  # claim gap in percentage points, on the territory panel's right axis
 _PAD = 0.1  # share of a panel's range added above and below the data
 _PATHS_LAYOUT = {"left": 0.095, "right": 0.97, "top": 0.9, "bottom": 0.15, "wspace": 0.42,
                  "hspace": 0.3}  # figure fractions of the 12 × 6.2 in paths figure
@@ -609,8 +636,8 @@ def _limits(values: np.ndarray, *, zero: bool = False, min_top: float = 0.0
 
 
 def _territory_panel(ax: Axes, weeks: np.ndarray, df: pd.DataFrame) -> None:
-    held = df["territory"].to_numpy(dtype=float) * 100.0
-    gap = df["claim_gap"].to_numpy(dtype=float) * _GAP_SCALE
+    held = df["territory"].to_numpy(dtype=float) * _PERCENT
+    gap = df["claim_gap"].to_numpy(dtype=float) * _PERCENT
     ax.plot(weeks, held, color=OKABE_ITO["blue"], linewidth=1.8, label="held (left)")
     ax.set_ylim(*_limits(held))
     ax.set_ylabel("held, % of Ukraine", color=OKABE_ITO["blue"])
@@ -814,6 +841,8 @@ CSS = """
                               border-left: 3px solid #0072B2; color: #333; }
 .ceasefire-rules .assumption { color: #555; font-style: italic; }
 .ceasefire-rules code { font-size: 13px; }
+.ceasefire-params { font-size: 13px; }
+.ceasefire-params td { vertical-align: top; }
 .role, .kind { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px;
                font-style: normal; border: 1px solid #999; color: #222; }
 .role-supports { background: #d7eefa; border-color: #56B4E9; }
@@ -860,10 +889,15 @@ def _logged(action: str, func: Callable[..., Any]) -> Callable[..., Any]:
 @solara.component
 def LeverInputs(values: Mapping[str, Any], on_value: Callable[[str, Any], None],
                 prefix: str = "") -> None:
-    """The lever inputs (selects, switches, sliders) showing ``values``.
+    """The lever inputs (selects, switches, sliders), starting at ``values``.
+
+    The inputs keep their own state as the user moves them and report each change through
+    ``on_value``; the page never pushes a value back into an input it is moving (a late echo of
+    an earlier value would undo the later moves). To show other values, remount the inputs with
+    a new key.
 
     Args:
-        values: Lever values keyed by the names in :data:`LEVERS` (configuration units).
+        values: Starting values keyed by the names in :data:`LEVERS` (configuration units).
         on_value: Called with (lever name, new value in configuration units).
         prefix: Put before every label (to tell B's inputs from A's).
     """
@@ -906,7 +940,7 @@ class Snapshot:
     """What the page shows of a model, copied under the session's lock (a consistent week).
 
     Attributes:
-        model_id: ``id`` of the model (a new model is a new run).
+        model_id: The model's serial number (a new model is a new run).
         week: The model's week.
         weeks: The horizon.
         running: False once the horizon is reached.
@@ -922,9 +956,9 @@ class Snapshot:
     paths: pd.DataFrame
 
     @classmethod
-    def of(cls, model: CeasefireModel) -> Snapshot:
+    def of(cls, model: DashboardModel) -> Snapshot:
         """Copy what the page needs from ``model`` (call with the model's lock held)."""
-        return cls(id(model), model.week, model.weeks, model.running, model.cfg,
+        return cls(model.serial, model.week, model.weeks, model.running, model.cfg,
                    model.datacollector.get_model_vars_dataframe())
 
     @property
@@ -998,10 +1032,15 @@ def OutcomesPlot(res: Results) -> None:
     solara.FigureMatplotlib(fig, dependencies=[id(res)], format="png", dpi=80)
 
 
+def _compare_key(cfg_a: Config, preset_b: str, levers_b: Mapping[str, Any]) -> str:
+    """What a comparison was run for: A's settings and B's preset and levers."""
+    return f"{describe_levers(cfg_a)}|{preset_b}|{sorted(levers_b.items())}"
+
+
 def _run_compare(cfg_a: Config, preset_b: str, levers_b: dict[str, Any]
                  ) -> tuple[str, Comparison | str]:
     """The compare task: (settings key, comparison) or (settings key, the ConfigError text)."""
-    key = f"{describe_levers(cfg_a)}|{preset_b}|{sorted(levers_b.items())}"
+    key = _compare_key(cfg_a, preset_b, levers_b)
     try:
         cfg_b = compare_config(cfg_a, preset_b, levers_b)
     except ConfigError as err:
@@ -1013,7 +1052,10 @@ def _run_compare(cfg_a: Config, preset_b: str, levers_b: dict[str, Any]
 def CompareCard(cfg: Config) -> None:
     """A/B: the settings in force against another preset or lever set, paired differences."""
     preset_b = solara.use_reactive(DEFAULT_COMPARE_PRESET)
-    levers_b = solara.use_reactive(lever_values(preset_config(DEFAULT_COMPARE_PRESET)))
+    initial = solara.use_memo(lambda: lever_values(preset_config(DEFAULT_COMPARE_PRESET)),
+                              dependencies=[])
+    levers_b = solara.use_reactive(initial)
+    start_b = solara.use_memo(lambda: dict(levers_b.value), dependencies=[preset_b.value])
     task = solara.lab.use_task(_logged("comparison", _run_compare), dependencies=None)
 
     def choose_b(name: str) -> None:
@@ -1031,7 +1073,7 @@ def CompareCard(cfg: Config) -> None:
         b_error = None
     except ConfigError as err:
         cfg_b, b_error = None, str(err)
-    key = f"{describe_levers(cfg)}|{preset_b.value}|{sorted(levers_b.value.items())}"
+    key = _compare_key(cfg, preset_b.value, levers_b.value)
     with solara.Card("Compare A and B (paired, 1,000 replications each)"):
         _html("<p><b>A</b> is the settings in force (the preset and levers of this run). "
               "<b>B</b> is another preset, whose levers you can change below. Both run "
@@ -1043,7 +1085,7 @@ def CompareCard(cfg: Config) -> None:
                       on_value=choose_b)
         _html(f"<p><i>{escape(preset_description(preset_b.value))}</i></p>")
         with solara.Details("B: levers", expand=False):
-            LeverInputs(levers_b.value, set_b, prefix="B: ").key(f"b-{preset_b.value}")
+            LeverInputs(start_b, set_b, prefix="B: ").key(f"b-{preset_b.value}")
         if b_error:
             solara.Error(f"B is not valid: {b_error}")
         solara.Button("Compare A and B", color="primary", on_click=lambda: task(
@@ -1064,18 +1106,25 @@ def CompareCard(cfg: Config) -> None:
 
 @solara.component
 def RulesCard(cfg: Config) -> None:
-    """The rules in force: parameters with provenance class, quotes with their roles."""
-    text = solara.use_memo(lambda: rules_html(cfg), dependencies=[id(cfg)])
-    with (solara.Card("Rules in force (with the article's quotes and their roles)"),
-          solara.Div(style={"max-height": "640px", "overflow-y": "auto", "padding-right": "8px"})):
-        solara.HTML(tag="div", unsafe_innerHTML=text)
+    """The rules in force (parameters with provenance class, quotes with their roles), and
+    every parameter with its provenance."""
+    key = [describe_levers(cfg)]  # the preset, every lever and the seed
+    rules = solara.use_memo(lambda: rules_html(cfg), dependencies=key)
+    params = solara.use_memo(lambda: parameters_html(cfg), dependencies=key)
+    with solara.Card("Rules in force"):
+        with solara.Div(style={"max-height": "640px", "overflow-y": "auto",
+                               "padding-right": "8px"}):
+            solara.HTML(tag="div", unsafe_innerHTML=rules)
+        with solara.Details("All parameters and their provenance", expand=False):
+            solara.HTML(tag="div", unsafe_innerHTML=params)
 
 
 @solara.component
 def Controls(snap: Snapshot, playing: solara.Reactive[bool], idle: bool,
              on_reset: Callable[[], None], on_step: Callable[[], None],
-             error: str | None, pending: bool) -> None:
-    """Reset / ▶ / Step, the run's state and the error of the last Reset."""
+             error: str | None, pending: Sequence[str]) -> None:
+    """Reset / ▶ / Step, the run's state, and the error of the last Reset or the changed levers
+    that the next Reset applies."""
     with solara.Card("Controls"):
         with solara.Row(justify="space-between"):
             solara.Button(label="Reset", color="primary", on_click=on_reset)
@@ -1097,8 +1146,9 @@ def Controls(snap: Snapshot, playing: solara.Reactive[bool], idle: bool,
                     classes=["ceasefire-text", "ceasefire-state"])
         if error:
             solara.Error(error, classes=["ceasefire-reset-error"])
-        elif pending:
-            solara.Info("Changed levers take effect when you press Reset.")
+        if pending:
+            solara.Info("Changed levers take effect when you press Reset: "
+                        + "; ".join(pending) + ".", classes=["ceasefire-pending"])
 
 
 @solara.component
@@ -1113,17 +1163,19 @@ def Dashboard() -> None:
     first = solara.use_memo(lambda: DashboardModel(preset=DEFAULT_PRESET), dependencies=[])
     model = solara.use_reactive(first)
     week = solara.use_reactive(0)
-    levers = solara.use_reactive(lever_values(first.cfg))
+    levers = solara.use_reactive(lever_values(first.cfg))  # the values on the page
     seed = solara.use_reactive(str(first.cfg.sim.seed))
+    form = solara.use_reactive(0)  # the inputs are remounted (with the values above) when it moves
     playing = solara.use_reactive(False)
     error = solara.use_reactive(cast(str | None, None))
-    lock = solara.use_memo(threading.Lock, dependencies=[])
+    lock = solara.use_memo(threading.RLock, dependencies=[])  # guards stepping and snapshots
     shown = solara.use_memo(threading.Event, dependencies=[])  # set once a week is on the page
 
-    def rebuild(new: CeasefireModel) -> None:
+    def rebuild(new: DashboardModel) -> None:
+        # No reactive is set with the lock held: setting one may render at once, and the render
+        # takes the lock for its snapshot. A step of the old model still under way is harmless.
         playing.set(False)
-        with lock:
-            model.set(new)
+        model.set(new)
         week.set(new.week)
         error.set(None)
 
@@ -1136,6 +1188,7 @@ def Dashboard() -> None:
         preset.set(name)
         levers.set(lever_values(new.cfg))
         seed.set(str(new.cfg.sim.seed))
+        form.set(form.value + 1)
         rebuild(new)
 
     def reset() -> None:
@@ -1176,7 +1229,7 @@ def Dashboard() -> None:
             playing.set(False)
             error.set(_internal_error("The run", exc))
 
-    loop = solara.use_thread(play, dependencies=[playing.value, id(model.value)],
+    loop = solara.use_thread(play, dependencies=[playing.value, model.value.serial],
                              intrusive_cancel=False)
     idle = loop.state not in (solara.ResultState.STARTING, solara.ResultState.WAITING,
                               solara.ResultState.RUNNING)
@@ -1185,16 +1238,16 @@ def Dashboard() -> None:
         with lock:
             return Snapshot.of(model.value)
 
-    snap = solara.use_memo(take, dependencies=[id(model.value), week.value])
+    snap = solara.use_memo(take, dependencies=[model.value.serial, week.value])
     solara.use_effect(shown.set, dependencies=[snap.model_id, snap.week])
 
     try:
         seed_error = None
-        seed_value = parse_seed(seed.value, snap.cfg.sim.seed)
+        parse_seed(seed.value, snap.cfg.sim.seed)
     except ConfigError as err:
-        seed_error, seed_value = str(err), snap.cfg.sim.seed
-    pending = (preset.value != snap.cfg.name or levers.value != lever_values(snap.cfg)
-               or seed_value != snap.cfg.sim.seed)
+        seed_error = str(err)
+    pending = pending_changes(snap.cfg, levers.value, seed.value)
+    start = solara.use_memo(lambda: (dict(levers.value), seed.value), dependencies=[form.value])
     warning = solara.use_memo(missing_assets_message, dependencies=[])
 
     solara.Style(CSS)
@@ -1205,19 +1258,19 @@ def Dashboard() -> None:
         PresetCard(preset.value, choose)
         Controls(snap, playing, idle, reset, step, error.value, pending)
         with solara.Card("Levers (applied on Reset)"):
-            LeverInputs(levers.value, lambda name, value: levers.set({**levers.value,
-                                                                      name: value}))
-            solara.InputText("Random seed", value=seed.value, on_value=seed.set,
-                             error=seed_error or False)
+            LeverInputs(start[0], lambda name, value: levers.set({**levers.value, name: value})
+                        ).key(f"levers-{form.value}")
+            solara.InputText("Random seed", value=start[1], on_value=seed.set,
+                             error=seed_error or False).key(f"seed-{form.value}")
     with solara.Column(style={"padding": "8px 16px"}):
         if warning:
             solara.Warning(warning)
         StatusCard(snap)
         PathsPlot(snap)
+        CompareCard(snap.cfg)
         with solara.Columns([1, 1]):
             ReplicationsCard(snap.cfg)
-            CompareCard(snap.cfg)
-        RulesCard(snap.cfg)
+            RulesCard(snap.cfg)
 
 
 @solara.component

@@ -105,11 +105,12 @@ def solara_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def solara_command(app: str | Path, port: int, *, production: bool = True) -> list[str]:
+def solara_command(app: str | Path, port: int, *, production: bool = True,
+                   host: str = LOOPBACK_HOST) -> list[str]:
     """The ``solara run`` command line used by :func:`solara_server`."""
     cmd = [
         sys.executable, "-m", "solara", "run", str(app),
-        "--host", LOOPBACK_HOST, "--port", str(port),
+        "--host", host, "--port", str(port),
         "--no-open", "--no-check-version",
     ]  # fmt: skip
     if production:
@@ -171,7 +172,7 @@ def solara_server(
         if command is not None:
             cmd = list(command(port))
         else:
-            cmd = solara_command(app, port, production=production)
+            cmd = solara_command(app, port, production=production, host=host)
         proc = subprocess.Popen(
             cmd,
             cwd=cwd,

@@ -18,8 +18,8 @@ import pytest
 import solara
 
 from sim import app, dashboard_assets, metrics, rulebook
-from sim.api import compose_config, run_scenario
-from sim.config import ConfigError, field_of, flat_model_params
+from sim.api import compose_config
+from sim.config import MODEL_GROUPS, ConfigError, field_of, flat_model_params, iter_params
 from sim.resources import quotes
 from sim.rules import RULES
 
@@ -139,6 +139,18 @@ def test_good_seeds() -> None:
     assert app.parse_seed(np.int64(3), 0) == 3
 
 
+def test_pending_changes_name_each_changed_lever_and_the_seed() -> None:
+    cfg = app.dashboard_config("article_baseline")
+    levers = {**app.lever_values(cfg), "us_role": "none", "deployment_troops_total": 25_000.0,
+              "terms_force_stays": False, "russia_force_aversion": 1.5}
+    assert app.pending_changes(cfg, levers, "7") == [
+        "us.role: air_support → none", "terms.force_stays: on → off",
+        "deployment.troops_total: 20,000 → 25,000", "russia.force_aversion: 1 → 1.5",
+        "sim.seed: 20250904 → 7"]
+    assert app.pending_changes(cfg, app.lever_values(cfg), str(cfg.sim.seed)) == []
+    assert app.pending_changes(cfg, app.lever_values(cfg), "abc") == []  # has its own message
+
+
 def test_replication_config_uses_batched_engine_and_same_levers() -> None:
     cfg = app.dashboard_config("us_no_role", {"coalition_members": 5}, rng=11)
     cfg.sim.replications, cfg.sim.engine = 7, "mesa"
@@ -163,55 +175,78 @@ def test_b_takes_a_seed_and_horizon() -> None:
     b = app.compare_config(a, "us_no_role", {"russia_force_aversion": 2.0})
     assert (b.name, b.sim.seed, b.sim.weeks) == ("us_no_role", 99, 52)
     assert b.russia.force_aversion == 2.0 and b.us.role == "none"
+    with pytest.raises(ConfigError, match=re.escape("with terms.force_stays=false")):
+        app.compare_config(a, "no_force", {"deployment_timing": "after_settlement",
+                                           "terms_force_stays": False})
     with pytest.raises(ValueError, match="share the seed"):
         app.compare(a, app.dashboard_config("us_no_role", rng=100, weeks=52), replications=10)
+
+
+def _hazard_pseudo_values(records: Any) -> np.ndarray:
+    """Test oracle: per-replication values per 100 ceasefire-weeks whose mean is the pooled
+    hazard r = Σe/Σw, r + (e_i − r·w_i)/mean(w) (the ratio's linearisation)."""
+    e = records["ceasefire_failures"].to_numpy(float)
+    w = records["ceasefire_weeks"].to_numpy(float)
+    r = e.sum() / w.sum()
+    return 100 * (r + (e - r * w) / w.mean())
+
+
+INDICATORS = {  # test oracles: the per-replication indicators of the three probabilities
+    "p_first_ceasefire": lambda r: r["week_first_ceasefire"].le(104),
+    "p_settlement": lambda r: r["outcome"] == "settlement",
+    "p_war_or_escalation": lambda r: r["outcome"].isin(("war", "escalation")),
+    "collapse_hazard": _hazard_pseudo_values,
+}
 
 
 def test_comparison_rows_are_the_summaries_and_their_paired_differences(
     baseline_vs_no_force: app.Comparison,
 ) -> None:
-    """Each row's A and B are the summaries' estimates; A − B is the mean paired difference."""
+    """Each row's A and B are the summaries' estimates; A − B and its interval are the paired
+    difference computed independently here with sim.metrics.paired_difference."""
     c = baseline_vs_no_force
-    assert [row["label"] for row in c.rows] == [m.label for m in app.COMPARE_MEASURES]
+    assert [row["key"] for row in c.rows] == list(metrics.HEADLINES)
+    assert [row["label"] for row in c.rows] == [
+        "P(first ceasefire by the horizon)", "P(settlement)", "P(war or escalation)",
+        "collapse hazard (ceasefire failures per 100 ceasefire-weeks)"]
     sa, sb = c.a.summary, c.b.summary
     expected = {
-        "P(first ceasefire by the horizon)": (sa["ceasefire_within"]["104"]["p"],
-                                              sb["ceasefire_within"]["104"]["p"]),
-        "P(settlement)": (sa["outcomes"]["settlement"]["p"], sb["outcomes"]["settlement"]["p"]),
-        "P(war or escalation)": (sa["war_or_escalation"]["p"], sb["war_or_escalation"]["p"]),
+        "p_first_ceasefire": (sa["ceasefire_within"]["104"], sb["ceasefire_within"]["104"]),
+        "p_settlement": (sa["outcomes"]["settlement"], sb["outcomes"]["settlement"]),
+        "p_war_or_escalation": (sa["war_or_escalation"], sb["war_or_escalation"]),
+        "collapse_hazard": tuple({"p": s["collapse_hazard"]["rate"],
+                                  "lo": s["collapse_hazard"]["lo"],
+                                  "hi": s["collapse_hazard"]["hi"]} for s in (sa, sb)),
     }
     for row in c.rows:
+        ea, eb = expected[row["key"]]
+        assert (row["a"], row["b"]) == (ea, eb), row["key"]
+        oracle = metrics.paired_difference(c.a.records, c.b.records, INDICATORS[row["key"]])
         d = row["diff"]
-        assert d["n"] == 1000 and d["lo"] < d["diff"] < d["hi"]
-        if row["unit"] == "p":
-            pa, pb = expected[row["label"]]
-            assert (row["a"]["p"], row["b"]["p"]) == (pa, pb)
-        else:
-            pa, pb = sa["collapse_hazard"]["rate"], sb["collapse_hazard"]["rate"]
-            assert row["a"]["p"] == pa and row["b"]["p"] == pb
-        assert (d["mean_a"], d["mean_b"]) == pytest.approx((pa, pb), abs=1e-12)
-        assert d["diff"] == pytest.approx(pa - pb, abs=1e-12)
-    # Independently: P(war or escalation) from the records with sim.metrics.paired_difference.
-    ind = lambda r: r["outcome"].isin(("war", "escalation"))
-    assert c.rows[2]["diff"] == metrics.paired_difference(c.a.records, c.b.records, ind)
+        assert d["n"] == oracle["n"] == 1000
+        assert (d["a"], d["b"]) == pytest.approx((ea["p"], eb["p"]), abs=1e-12)
+        assert (d["diff"], d["lo"], d["hi"]) == pytest.approx(
+            (oracle["diff"], oracle["lo"], oracle["hi"]), abs=1e-12), row["key"]
+        assert d["lo"] < d["diff"] < d["hi"]
 
 
 def test_common_random_numbers_narrow_the_intervals(baseline_vs_no_force: app.Comparison) -> None:
     """Seed 20250904, 1,000 replications: for every measure the paired standard error is below
     the one independent samples would have (the point of common random numbers)."""
-    for row in baseline_vs_no_force.rows:
-        assert row["diff"]["se_paired"] < row["diff"]["se_unpaired"], row["label"]
+    c = baseline_vs_no_force
+    for key, indicator in INDICATORS.items():
+        d = metrics.paired_difference(c.a.records, c.b.records, indicator)
+        assert d["se_paired"] < d["se_unpaired"], key
 
 
-def test_collapse_hazard_linearisation_matches_the_delta_method(
+def test_hazard_oracle_matches_the_summaries_delta_method(
     baseline_vs_no_force: app.Comparison,
 ) -> None:
-    """The per-replication values average to the summary's rate, and their t-interval has the
+    """The test's hazard oracle averages to the summary's rate, and its t-interval has the
     half-width of the summary's delta-method interval (within 0.5%: n/(n−1) and t vs z)."""
     for res in (baseline_vs_no_force.a, baseline_vs_no_force.b):
         hazard = res.summary["collapse_hazard"]
-        values = app.collapse_hazard_values(res.records)
-        mean, lo, hi = metrics.mean_interval(values)
+        mean, lo, hi = metrics.mean_interval(_hazard_pseudo_values(res.records))
         assert mean == pytest.approx(hazard["rate"], rel=1e-12)
         assert (hi - lo) / 2 == pytest.approx((hazard["hi"] - hazard["lo"]) / 2, rel=0.005)
 
@@ -223,10 +258,10 @@ def test_a_setting_compared_with_itself_differs_by_nothing() -> None:
         assert (row["diff"]["diff"], row["diff"]["lo"], row["diff"]["hi"]) == (0.0, 0.0, 0.0)
 
 
-def test_no_ceasefire_weeks_give_no_hazard() -> None:
-    records = run_scenario("article_baseline", replications=20, weeks=1, n_jobs=1).records
-    records = records.assign(ceasefire_weeks=0, ceasefire_failures=0)
-    assert np.isnan(app.collapse_hazard_values(records)).all()
+def test_a_missing_value_is_shown_as_a_dash() -> None:
+    assert app._num(float("nan"), "rate", signed=True) == "—"
+    assert app._num(None, "p") == "—"
+    assert app._num(0.1234, "p", signed=True) == "+0.123"
 
 
 def test_comparison_html_states_settings_assumptions_and_the_dilemma_map(
@@ -265,6 +300,18 @@ def test_rules_card_shows_quote_roles_and_parameter_classes() -> None:
     assert "``" not in html and ":class:" not in html  # docstring markup becomes <code>
 
 
+def test_parameter_table_lists_every_model_parameter_with_its_class() -> None:
+    cfg = app.dashboard_config("article_baseline")
+    html = app.parameters_html(cfg)
+    model_keys = [k for k, _, _ in iter_params(cfg) if k.split(".")[0] in MODEL_GROUPS]
+    assert html.count("<tr><td><code>") == len(model_keys)
+    for key in model_keys:
+        kind = field_of(key).metadata["kind"]
+        assert re.search(rf"<code>{re.escape(key)}</code></td><td class='num'>[^<]*</td>"
+                         rf"<td><span class='kind kind-{kind}'>{kind}</span>", html), key
+    assert "<code>sim.seed</code>" not in html  # run settings are not model parameters
+
+
 def test_paths_figure_has_the_v2_panels() -> None:
     model = app.DashboardModel()
     for _ in range(5):
@@ -275,6 +322,9 @@ def test_paths_figure_has_the_v2_panels() -> None:
     assert [c for c, *_ in app.PATH_PANELS] == ["phase", "territory", "troops_deployed",
                                                  "credibility", "threat", "martial_law"]
     assert all(ax.get_xlim() == (0.0, float(model.weeks)) for ax in fig.axes)
+    df = model.datacollector.get_model_vars_dataframe()
+    troops = fig.axes[2].get_lines()[0]  # the path as recorded, in thousands
+    np.testing.assert_allclose(troops.get_ydata(), df["troops_deployed"] / 1000)
     territory = fig.axes[1]
     twin = next(ax for ax in fig.axes if ax is not territory and ax.bbox.bounds ==
                 territory.bbox.bounds)  # the claim gap's right-hand axis
