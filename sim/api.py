@@ -51,6 +51,12 @@ def compose_config(scenario: str = "article_baseline", overrides: Sequence[str] 
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    if not isinstance(scenario, str):
+        raise ConfigError(f"scenario={scenario!r} is not a scenario name; allowed: a string "
+                          "such as 'article_baseline' (overrides go in the second argument)")
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides={overrides!r} is a string; allowed: a list of "
+                          "'key=value' strings")
     register_configs()
     normalized = check_overrides([f"scenario={scenario}", *overrides])
     try:

@@ -13,9 +13,9 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import yaml
 
@@ -49,14 +49,24 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         OutputError: naming the path and why it cannot be written (a read-only or missing
             folder, a file where a folder should be, a full disk).
     """
-    path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path) as fh:
+        fh.write(raw)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, streamed: the :func:`atomic_write` contract.
+
+    ``path`` appears, complete, only when the ``with`` block ends without an exception.
+    """
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
+            yield fh
         os.replace(tmp, path)
     except OSError as err:
         _discard(tmp)
@@ -87,8 +97,59 @@ FLOAT_FORMATS = {"records": "%.10g", "summary": "%.6g", "paths": "%.6g", "surviv
 """Significant digits written per table (floats beyond them are sampling noise)."""
 
 
+def csv_text(df: pd.DataFrame, float_format: str, exact: Sequence[str] = ()) -> str:
+    """``df`` as CSV text that reads back with the same column types.
+
+    Floats are written with ``float_format``, except the ``exact`` columns (e.g. a design's
+    sampled values), written in full (the shortest text that reads back as the same number). A
+    float column whose values are all whole numbers (all zeros, say) is written with one decimal
+    (``0.0``), so that ``pandas.read_csv`` reads it as a float column, as the Parquet files store
+    it, and not as integers.
+    """
+    import numpy as np
+
+    out = df.copy()
+    for col in df.columns:
+        values = df[col]
+        if values.dtype.kind != "f":
+            continue
+        raw = values.to_numpy()
+        finite = raw[np.isfinite(raw)]
+        if col in exact:
+            out[col] = pd_object([repr(float(v)) if np.isfinite(v) else "" for v in raw])
+        elif len(finite) and np.all(finite == np.round(finite)):
+            text = np.char.mod("%.1f", raw)
+            out[col] = pd_object(np.where(np.isnan(raw), "", text))
+    return out.to_csv(index=False, lineterminator="\n", float_format=float_format)
+
+
+def pd_object(values: Any) -> Any:
+    """``values`` as an object-dtype column (text written as is)."""
+    import numpy as np
+
+    return np.asarray(values, dtype=object)
+
+
 def _csv(df: pd.DataFrame, kind: str) -> str:
-    return df.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMATS[kind])
+    return csv_text(df, FLOAT_FORMATS[kind])
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as Parquet bytes (no index; the same bytes for the same frame)."""
+    import io
+
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data, keys in their order (libyaml's emitter when available)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
+
+
+RECORDS_FORMATS = ("csv", "parquet")
 
 
 def git_commit() -> str | None:
@@ -118,12 +179,22 @@ def figures(results: Results) -> dict[str, Any]:
     }
 
 
-def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ()) -> Path:
+def write_results(results: Results, outdir: Path, overrides: Sequence[str] = (),
+                  records_format: str = "csv") -> Path:
     """Write every results file of a run into ``outdir``; ``manifest.json`` last.
+
+    Args:
+        results: The run.
+        outdir: The results folder.
+        overrides: The command-line overrides, recorded in the manifest.
+        records_format: ``"csv"`` (``records.csv``) or ``"parquet"`` (``records.parquet``, the
+            same columns and types; what the points of a design sweep write).
 
     Returns:
         The path of the manifest.
     """
+    if records_format not in RECORDS_FORMATS:
+        raise ValueError(f"records_format={records_format!r}: choose one of {RECORDS_FORMATS}")
     outdir = Path(outdir)
     cfg = results.config
     written: dict[str, bytes] = {}
@@ -142,11 +213,14 @@ def write_results(results: Results, outdir: Path, overrides: Sequence[str] = ())
 
     from sim import metrics  # pandas and friends: only when results are written
 
-    put("config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+    put("config.yaml", dump_yaml(to_dict(cfg)))
     put("summary.json", json.dumps(results.summary, indent=2, ensure_ascii=False) + "\n")
     put("summary.csv", _csv(metrics.summary_table(results.summary), "summary"))
     put("summary.txt", metrics.format_summary(results.summary) + "\n")
-    put("records.csv", _csv(results.records, "records"))
+    if records_format == "parquet":
+        put("records.parquet", parquet_bytes(results.records))
+    else:
+        put("records.csv", _csv(results.records, "records"))
     put("paths.csv", _csv(results.paths, "paths"))
     put("survival.csv", _csv(results.survival, "survival"))
     put("rulebook.md", rulebook.to_markdown(cfg))

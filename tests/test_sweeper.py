@@ -57,7 +57,7 @@ def sweeper_for(overrides: list[str]) -> DesignSweeperImpl:
     cfg = compose_hydra(["hydra/sweeper=design", *overrides])
     node = cfg.hydra.sweeper
     impl = DesignSweeperImpl(node.params, node.design, node.points_per_job,
-                             node.cluster_points_per_job)
+                             node.cluster_points_per_job, node.workers_per_job)
     impl.config = cfg
     return impl
 
@@ -283,7 +283,7 @@ def test_each_design_runs_one_point_per_job_like_the_engine(method: str, tmp_pat
     assert plan.blocks == [(i, i + 1) for i in range(spec.size)]
     assert sorted(int(p.name) for p in (sweep_dir / "blocks").iterdir()) == list(range(spec.size))
     expected = evaluate(spec, compose_config("article_baseline", SMALL))
-    table = pd.read_csv(sweep_dir / "sweep.csv")
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")  # full precision (the CSV has 6 digits)
     assert list(table["point"]) == list(range(spec.size)) and set(table["status"]) == {"ok"}
     for i, values in enumerate(designs.points(spec)):
         config = yaml.safe_load((sweep_dir / str(i) / "config.yaml").read_text("utf-8"))

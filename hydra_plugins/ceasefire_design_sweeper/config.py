@@ -35,6 +35,7 @@ class DesignSweeperConf:
     design: DesignConf = field(default_factory=DesignConf)
     points_per_job: int | None = None
     cluster_points_per_job: int | None = None
+    workers_per_job: int | None = None
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="design_sweeper",

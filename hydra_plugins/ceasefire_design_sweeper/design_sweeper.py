@@ -16,10 +16,12 @@ class DesignSweeper(Sweeper):
 
     def __init__(self, params: Any = None, design: DesignConf | Any = None,
                  points_per_job: int | None = None,
-                 cluster_points_per_job: int | None = None) -> None:
+                 cluster_points_per_job: int | None = None,
+                 workers_per_job: int | None = None) -> None:
         from sim.sweeps.sweeper import DesignSweeperImpl
 
-        self.sweeper = DesignSweeperImpl(params, design, points_per_job, cluster_points_per_job)
+        self.sweeper = DesignSweeperImpl(params, design, points_per_job, cluster_points_per_job,
+                                         workers_per_job)
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
               config: DictConfig) -> None:

@@ -3,6 +3,9 @@
 :func:`aggregate` reads every point of a sweep directory (whatever the launcher) and writes:
 
 - ``sweep.csv`` and ``sweep.parquet``: one row per point (:mod:`sim.sweeps.table`);
+- ``records.parquet``: every finished point's per-replication records in one table, with the
+  point number and the levers that vary as leading columns (written point by point, so a sweep
+  of millions of replications never holds them all in memory);
 - ``failed_points.csv``: the points that failed (``error.json``), never finished or never ran;
 - ``design.csv`` for a design: every point's values and status;
 - ``figures/``: a heatmap of each outcome probability when exactly two levers vary, grouped bars
@@ -28,11 +31,13 @@ from sim.derived import OUTCOMES
 from sim.sweeps import plan as plan_mod
 from sim.sweeps.analysis import SWEEP_CSV, design_table
 from sim.sweeps.designs import DesignSpec
-from sim.sweeps.table import PointRun, build_table, find_points
+from sim.sweeps.table import PointRun, build_table, find_points, read_records
 
 log = logging.getLogger(__name__)
 
 SWEEP_PARQUET = "sweep.parquet"
+RECORDS_PARQUET = "records.parquet"
+SWEEP_FLOAT_FORMAT = "%.6g"  # as the summaries: digits beyond these are sampling noise
 FAILED_CSV = "failed_points.csv"
 DESIGN_CSV = "design.csv"
 FAILED_COLUMNS = ["point", "block", "status", "overrides", "error_type", "message", "path"]
@@ -63,6 +68,54 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
                                         or (isinstance(v, float) and math.isnan(v)) else str(v))
     frame.to_parquet(buf, index=False)
     return buf.getvalue()
+
+
+def _lever_column(values: pd.Series, n: int, value: Any) -> pd.Series:
+    """``value`` repeated ``n`` times with the sweep table's type for that lever."""
+    if values.dtype == object or str(values.dtype) in ("str", "string"):
+        return pd.Series([None if value is None or (isinstance(value, float) and math.isnan(value))
+                          else str(value)] * n, dtype=object)
+    return pd.Series([value] * n, dtype=values.dtype)
+
+
+def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: pd.DataFrame,
+                           levers: Sequence[str]) -> Path | None:
+    """``records.parquet`` at the sweep root: every finished point's records, point by point.
+
+    Columns: ``point``, the levers that vary (typed as in ``sweep.csv``), then the records'
+    columns (docs/DATA.md). One row group per point; the file appears only when complete.
+
+    Returns:
+        The path written, or ``None`` when no point finished.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ok = [p for p in points if p.status == "ok"]
+    if not ok:
+        return None
+    path = Path(sweep_dir) / RECORDS_PARQUET
+    by_point = table.set_index("point")
+    schema = None
+    with output.atomic_writer(path) as fh:
+        writer = None
+        try:
+            for p in ok:
+                rec = read_records(p.path, columns=None)
+                n = len(rec)
+                front = {"point": pd.Series([p.point] * n, dtype="int64")}
+                for key in levers:
+                    front[key] = _lever_column(table[key], n, by_point.at[p.point, key])
+                frame = pd.concat([pd.DataFrame(front), rec.reset_index(drop=True)], axis=1)
+                arrow = pa.Table.from_pandas(frame, preserve_index=False)
+                if schema is None:
+                    schema = arrow.schema
+                    writer = pq.ParquetWriter(fh, schema)
+                writer.write_table(arrow.cast(schema))
+        finally:
+            if writer is not None:
+                writer.close()
+    return path
 
 
 def point_label(row: Mapping[str, Any], levers: Sequence[str]) -> str:
@@ -155,7 +208,7 @@ def _analyse(sweep_dir: Path, spec: DesignSpec, table: pd.DataFrame, *, make_fig
 
 
 def aggregate(sweep_dir: Path, reference: int | str | None = None, make_figures: bool = True,
-              *, analysis: bool = True, discovery: bool | None = None,
+              *, records: bool = True, analysis: bool = True, discovery: bool | None = None,
               prim_quantile: float = 0.75,
               prim_thresholds: Mapping[str, float] | None = None) -> SweepTables:
     """Aggregate a sweep directory; write the tables, figures and analyses there.
@@ -165,6 +218,7 @@ def aggregate(sweep_dir: Path, reference: int | str | None = None, make_figures:
         reference: The reference point for paired differences: ``None`` (the first finished
             point), a point number, or ``"key=value ..."`` matched against the overrides.
         make_figures: Also write ``figures/*.png``.
+        records: Also write ``records.parquet``, every point's records in one table.
         analysis: Analyse a design (indices, scenario discovery).
         discovery: Scenario discovery (PRIM): ``None`` for Latin hypercubes only.
         prim_quantile: A point is escalation- or collapse-prone above this quantile.
@@ -175,13 +229,19 @@ def aggregate(sweep_dir: Path, reference: int | str | None = None, make_figures:
     sweep_dir = Path(sweep_dir)
     points = find_points(sweep_dir)
     table, levers, ref = build_table(points, reference)
-    output.atomic_write(sweep_dir / SWEEP_CSV, table.to_csv(index=False, lineterminator="\n"))
+    keys = [k for k in dict.fromkeys(k for p in points for k in p.params) if k in table]
+    output.atomic_write(sweep_dir / SWEEP_CSV,
+                        output.csv_text(table, SWEEP_FLOAT_FORMAT, exact=keys))
     output.atomic_write(sweep_dir / SWEEP_PARQUET, _parquet_bytes(table))
     files = [sweep_dir / SWEEP_CSV, sweep_dir / SWEEP_PARQUET]
+    if records:
+        combined = write_combined_records(sweep_dir, points, table, levers)
+        if combined is not None:
+            files.append(combined)
     failed = pd.DataFrame(
         [{"point": p.point, "block": p.block, "status": p.status,
           "overrides": " ".join(p.overrides), "error_type": p.error_type, "message": p.message,
-          "path": p.rel_path} for p in points if p.status != "ok"], columns=FAILED_COLUMNS)
+          "path": f"{p.rel_path}/"} for p in points if p.status != "ok"], columns=FAILED_COLUMNS)
     output.atomic_write(sweep_dir / FAILED_CSV, failed.to_csv(index=False, lineterminator="\n"))
     files.append(sweep_dir / FAILED_CSV)
 

@@ -10,15 +10,18 @@ for each of its points:
    (config groups composed once per distinct set); a point that fails validation writes
    ``error.json`` and the others go on;
 3. hands the valid points to :func:`sim.experiment.run_block` in groups (same run settings, at most
-   ``sim.chunk_size`` replications per call), then writes each point's results folder
-   (:func:`sim.output.write_results`, ``manifest.json`` last). If a group fails as a whole, its
+   ``sim.chunk_size`` replications per call; the groups spread over the plan's ``workers``
+   processes, or the job's ``sim.n_jobs``), then writes each point's results folder
+   (:func:`sim.output.write_results`, the per-replication records as ``records.parquet``,
+   ``manifest.json`` last). If a group fails as a whole, its
    points are run one by one so that only the failing ones are recorded as failed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +70,7 @@ class _Composer:
 def _write(todo: Todo, res: experiment.Results, sweep_dir: Path, block: int) -> bool:
     folder = plan_mod.point_dir(sweep_dir, todo.point)
     try:
-        output.write_results(res, folder, overrides=todo.overrides)
+        output.write_results(res, folder, overrides=todo.overrides, records_format="parquet")
     except Exception as err:  # noqa: BLE001 (a full disk or the like: recorded, the block goes on)
         folders.record_failure(folder, todo.point, todo.overrides, err, block=block)
         return False
@@ -91,6 +94,32 @@ def _run(todos: list[Todo], sweep_dir: Path, block: int) -> tuple[int, int]:
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
     ok = [_write(t, r, sweep_dir, block) for t, r in zip(todos, results, strict=True)]
     return sum(ok), len(ok) - sum(ok)
+
+
+def _workers(plan: plan_mod.Plan, cfgs: Sequence[Config]) -> int:
+    """Processes for this job: the plan's ``workers``, or the points' ``sim.n_jobs``."""
+    if plan.workers is not None:
+        return max(1, int(plan.workers))
+    n_jobs = max((c.sim.n_jobs for c in cfgs), default=1)
+    return (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+
+
+def _run_groups(groups: list[list[Todo]], sweep_dir: Path, block: int,
+                workers: int) -> Iterator[tuple[int, int]]:
+    """``(written, failed)`` of each group, run in up to ``workers`` processes.
+
+    Each group is run and written by one process (:func:`_run`); the files are the same whatever
+    the number of processes, since every point's numbers depend only on its seed and replication.
+    """
+    workers = min(workers, len(groups))
+    if workers <= 1:
+        for group in groups:
+            yield _run(group, sweep_dir, block)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=workers, return_as="generator")(
+        delayed(_run)(group, sweep_dir, block) for group in groups)
 
 
 def run_block_job(dcfg: Any, hc: Any) -> dict[str, int]:
@@ -133,10 +162,12 @@ def run_block_job(dcfg: Any, hc: Any) -> dict[str, int]:
     written = 0
     budget = max((t.cfg.sim.chunk_size for t in todos), default=1)
     cfgs = [t.cfg for t in todos]
-    for a, b in points.groups(cfgs, budget):
+    groups = points.groups(cfgs, budget)
+    for a, b in groups:
         log.info("block %d: points %d to %d (%d points) in one engine call", block,
                  todos[a].point, todos[b - 1].point, b - a)
-        done, bad = _run(todos[a:b], sweep_dir, block)
+    for done, bad in _run_groups([todos[a:b] for a, b in groups], sweep_dir, block,
+                                 _workers(plan, cfgs)):
         written, failed = written + done, failed + bad
     counts = {"block": block, "points": stop - start, "written": written, "skipped": skipped,
               "failed": failed}

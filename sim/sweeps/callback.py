@@ -60,6 +60,7 @@ class SweepAggregator(Callback):
         reference: The reference point for paired differences (``None``: the first finished
             point; a point number; or ``"key=value ..."``).
         figures: Also write the sweep figures.
+        records: Also write ``records.parquet``, every point's records in one table.
         analysis: Analyse a design: sensitivity indices and scenario discovery.
         discovery: Scenario discovery (PRIM): ``None`` for Latin hypercubes only, or always /
             never.
@@ -69,11 +70,12 @@ class SweepAggregator(Callback):
     """
 
     def __init__(self, reference: int | str | None = None, figures: bool = True,
-                 analysis: bool = True, discovery: bool | None = None,
+                 records: bool = True, analysis: bool = True, discovery: bool | None = None,
                  prim_quantile: float = 0.75,
                  prim_thresholds: Mapping[str, float] | None = None) -> None:
         self.reference = reference
         self.figures = figures
+        self.records = bool(records)
         self.analysis = analysis
         self.discovery = discovery
         self.prim_quantile = float(prim_quantile)
@@ -86,7 +88,8 @@ class SweepAggregator(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
-        result = aggregate(sweep_dir, self.reference, self.figures, analysis=self.analysis,
+        result = aggregate(sweep_dir, self.reference, self.figures, records=self.records,
+                           analysis=self.analysis,
                            discovery=self.discovery, prim_quantile=self.prim_quantile,
                            prim_thresholds=self.prim_thresholds)
         n_ok = int((result.table["status"] == "ok").sum()) if len(result.table) else 0

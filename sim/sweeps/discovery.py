@@ -148,7 +148,9 @@ def write_discovery(sweep_dir: Path, spec: DesignSpec, table: pd.DataFrame, *,
 
 
 def load_sweep(sweep_dir: Path) -> tuple[DesignSpec, pd.DataFrame]:
-    """The design (from ``plan.json``) and the table (``sweep.csv``) of an aggregated sweep.
+    """The design (from ``plan.json``) and the table of an aggregated sweep.
+
+    The table is read from ``sweep.parquet`` (full precision) when present, else ``sweep.csv``.
 
     Raises:
         FileNotFoundError: if ``sweep.csv`` is missing (the aggregate has not run).
@@ -164,7 +166,9 @@ def load_sweep(sweep_dir: Path) -> tuple[DesignSpec, pd.DataFrame]:
     if plan is None or plan.design is None or plan.design["method"] == "grid":
         raise ValueError(f"{sweep_dir} is not a sampled design (+experiment=lhs, sobol or "
                          "morris): PRIM needs sampled points")
-    return DesignSpec.from_mapping(plan.design), pd.read_csv(csv)
+    parquet = sweep_dir / "sweep.parquet"
+    table = pd.read_parquet(parquet) if parquet.is_file() else pd.read_csv(csv)
+    return DesignSpec.from_mapping(plan.design), table
 
 
 def _threshold_arg(text: str) -> tuple[str, float]:

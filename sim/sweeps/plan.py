@@ -53,12 +53,15 @@ class Plan:
         points: The points, in order (point ``i`` is ``points[i]``).
         blocks: ``[start, stop)`` point ranges, one per job, in job order.
         design: The design (:meth:`DesignSpec.to_mapping`), or ``None`` for swept overrides.
+        workers: Processes that run a job's points, or ``None`` for the job's ``sim.n_jobs``
+            (how the work is spread; the results do not depend on it).
     """
 
     common: list[str]
     points: list[Point]
     blocks: list[tuple[int, int]]
     design: dict[str, Any] | None = None
+    workers: int | None = None
 
     def overrides(self, i: int) -> list[str]:
         """Every override of point ``i`` (common first): what its manifest records."""
@@ -75,6 +78,7 @@ class Plan:
         """JSON-ready form."""
         return {"version": PLAN_VERSION, "common": self.common,
                 "blocks": [list(b) for b in self.blocks], "design": self.design,
+                "workers": self.workers,
                 "points": [{"overrides": p.overrides, "values": p.values, "compose": p.compose}
                            for p in self.points]}
 
@@ -87,7 +91,8 @@ class Plan:
         return cls(list(data["common"]),
                    [Point(list(p["overrides"]), dict(p["values"]), list(p["compose"]))
                     for p in data["points"]],
-                   [(int(a), int(b)) for a, b in data["blocks"]], data.get("design"))
+                   [(int(a), int(b)) for a, b in data["blocks"]], data.get("design"),
+                   data.get("workers"))
 
 
 def split(n_points: int, per_job: int) -> list[tuple[int, int]]:

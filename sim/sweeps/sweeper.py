@@ -11,7 +11,9 @@ It turns a multirun into *points* and hands the launcher *blocks* of points:
   sweep figures are drawn once at the end);
 - ``points_per_job`` points go to each job (``null``: automatic — all in one job on the basic
   launcher, one block per worker on joblib, ``cluster_points_per_job`` on any other launcher,
-  which starts a process or a cluster job per block).
+  which starts a process or a cluster job per block);
+- ``workers_per_job`` processes run each job's points (``null``: automatic — every core on the
+  basic launcher, whose single job has the machine to itself; otherwise ``sim.n_jobs``).
 
 It writes ``plan.json`` (:mod:`sim.sweeps.plan`) and ``multirun.yaml`` at the sweep root, checks
 that one block's config composes, and launches all blocks at once. A block whose job fails outside
@@ -101,11 +103,13 @@ class DesignSweeperImpl:
     """See the module docstring; the arguments are the sweeper's config (``hydra.sweeper``)."""
 
     def __init__(self, params: Mapping[str, str] | None, design: Mapping[str, Any] | None,
-                 points_per_job: int | None, cluster_points_per_job: int | None) -> None:
+                 points_per_job: int | None, cluster_points_per_job: int | None,
+                 workers_per_job: int | None = None) -> None:
         self.params = dict(params or {})
         self.design = dict(design or {})
         self.points_per_job = points_per_job
         self.cluster_points_per_job = cluster_points_per_job
+        self.workers_per_job = workers_per_job
         self.config: DictConfig | None = None
         self.hydra_context: Any = None
         self.launcher: Any = None
@@ -147,7 +151,22 @@ class DesignSweeperImpl:
             common.append(f"{plan_mod.FIGURES_KEY}=false")
         blocks = plan_mod.split(len(pts), self._per_job(len(pts)))
         return plan_mod.Plan(common, pts, blocks,
-                             spec.to_mapping() if spec is not None else None)
+                             spec.to_mapping() if spec is not None else None,
+                             self._workers())
+
+    def _workers(self) -> int | None:
+        """Processes per job: ``workers_per_job``, all cores on the basic launcher, else ``None``
+        (the job's ``sim.n_jobs``)."""
+        if self.workers_per_job is not None:
+            w = self.workers_per_job
+            if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+                raise ConfigError(f"hydra.sweeper.workers_per_job={w!r}: expected a whole number "
+                                  "≥ 1, or null (automatic)")
+            return w
+        assert self.config is not None
+        if str(self.config.hydra.launcher.get("_target_", "")) == BASIC_LAUNCHER:
+            return os.cpu_count() or 1
+        return None
 
     def _per_job(self, n_points: int) -> int:
         if self.points_per_job is not None:

@@ -143,13 +143,19 @@ def summary_row(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def read_records(folder: Path) -> pd.DataFrame:
-    """The columns of a point's records that the paired differences need."""
+def read_records(folder: Path, columns: Sequence[str] | None = RECORD_COLUMNS) -> pd.DataFrame:
+    """A point's records (``records.parquet``, or ``records.csv`` from Hydra's basic sweeper).
+
+    Args:
+        folder: The point's results folder.
+        columns: The columns to read (default: those the paired differences need); ``None``
+            for all of them.
+    """
+    cols = list(columns) if columns is not None else None
     parquet = Path(folder) / "records.parquet"
     if parquet.is_file():
-        return pd.read_parquet(parquet, columns=list(RECORD_COLUMNS))
-    return pd.read_csv(Path(folder) / "records.csv", usecols=list(RECORD_COLUMNS),
-                       dtype={"seed": "uint64"})
+        return pd.read_parquet(parquet, columns=cols)
+    return pd.read_csv(Path(folder) / "records.csv", usecols=cols, dtype={"seed": "uint64"})
 
 
 def _war_or_escalation(records: pd.DataFrame) -> pd.Series:
@@ -212,6 +218,11 @@ def choose_reference(points: Sequence[PointRun], reference: int | str | None
 
 
 def _numeric(series: pd.Series) -> pd.Series:
+    """Override values (text) as numbers or booleans when all of them are, so ``sweep.csv``
+    and ``sweep.parquet`` read back with the same types."""
+    text = series.dropna().astype(str).str.lower()
+    if len(text) and text.isin(("true", "false")).all() and series.notna().all():
+        return series.astype(str).str.lower() == "true"
     converted = pd.to_numeric(series, errors="coerce")
     return converted if converted.notna().sum() == series.notna().sum() else series
 
@@ -239,7 +250,7 @@ def build_table(points: Sequence[PointRun], reference: int | str | None = None
                 row["diff_vs_reference_method"] = f"not computed: {err}"
         else:
             row["error"] = f"{p.error_type}: {p.message}"
-        row["path"] = p.rel_path
+        row["path"] = f"{p.rel_path}/"  # a folder (and text, not a number, when read back)
         rows.append(row)
     table = pd.DataFrame(rows)
     for key in keys:
