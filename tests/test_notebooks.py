@@ -76,9 +76,9 @@ EXPECTED_TEXT: dict[str, tuple[str, ...]] = {
          "russia.force_aversion = 1, ukraine.guarantee_weight = 2"),
     ),
     "04_sweeps_and_sensitivity.ipynb": (
-        "20 scenarios",
-        "parameter points",
-        "ST_conf",
+        "run_block equals running each point alone: True",
+        "command line and run_block agree on every point: True",
+        "μ* of the control is 0 for every outcome: True",
     ),
     "05_model_against_evidence.ipynb": (
         "evidence table computed from the shipped points: 96 ceasefires",
