@@ -54,9 +54,13 @@ def compose_config(scenario: str = "article_baseline", overrides: Sequence[str] 
     if not isinstance(scenario, str):
         raise ConfigError(f"scenario={scenario!r} is not a scenario name; allowed: a string "
                           "such as 'article_baseline' (overrides go in the second argument)")
-    if isinstance(overrides, str):
-        raise ConfigError(f"overrides={overrides!r} is a string; allowed: a list of "
-                          "'key=value' strings")
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError(f"overrides={overrides!r}: expected a list of 'key=value' strings, "
+                          "e.g. ['us.role=none']")
+    for o in overrides:
+        if o.split("=", 1)[0].lstrip("+") == "scenario":
+            raise ConfigError(f"override {o!r}: the scenario is the first argument, not an "
+                              f"override (compose_config({o.split('=', 1)[1]!r}, ...))")
     register_configs()
     normalized = check_overrides([f"scenario={scenario}", *overrides])
     try:
@@ -177,4 +181,8 @@ def run_scenario(
         raise ConfigError(f"params={params!r}: expected a mapping of dotted keys to values, e.g. "
                           "{'us.role': 'none'}")
     cfg = apply_params(cfg, {**(params or {}), **shorthand})
-    return experiment.run(cfg, keep_paths=bool(keep_paths), progress=progress)
+    if not isinstance(keep_paths, bool):
+        raise ConfigError(f"keep_paths={keep_paths!r}: expected True or False")
+    if progress is not None and not isinstance(progress, bool):
+        raise ConfigError(f"progress={progress!r}: expected True, False or None")
+    return experiment.run(cfg, keep_paths=keep_paths, progress=progress)

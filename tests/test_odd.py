@@ -35,7 +35,7 @@ HEADING = re.compile(r"^#### `sim\.rules\.(\w+)`(.*)$", re.MULTILINE)
 MENTION = re.compile(r"sim\.rules\.([a-z_]\w*)")  # functions (lower case), not RULES
 KEY_GROUPS = ("sim", *MODEL_GROUPS)
 KEY = re.compile(rf"`((?:{'|'.join(KEY_GROUPS)})\.[a-z_][a-z0-9_]*)`")
-FORBIDDEN = ("DESIGN.md", "DESIGN §", "../shared")  # the design notes, in either form
+FORBIDDEN = tuple("DESIGN" + s for s in (".md", " §")) + ("../" + "shared",)  # the design notes
 
 
 def _text() -> str:

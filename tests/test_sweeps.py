@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -210,8 +211,9 @@ def test_block_size_does_not_change_the_results(grid: Path, tmp_path: Path) -> N
 # --------------------------------------------------------------------------- #
 def test_a_bad_point_fails_alone_and_resume_recomputes_only_what_is_missing(tmp_path: Path
                                                                             ) -> None:
+    """A point the command-line check cannot see (inside ``choice(...)``) fails on its own."""
     sweep_dir = tmp_path / "fail"
-    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=0.005,7,0.002,0.01",
+    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=choice(0.005,7,0.002,0.01)",
                      "hydra.sweeper.points_per_job=4", NO_FIGURES, code=1)
     ok0, bad, ok2, ok3 = point_dirs(sweep_dir)
     assert plan_mod.read(sweep_dir).blocks == [(0, 4)]  # one block: the bad point is inside it
@@ -229,24 +231,33 @@ def test_a_bad_point_fails_alone_and_resume_recomputes_only_what_is_missing(tmp_
     assert list(sweep["status"]) == ["ok", "failed", "ok", "ok"]
     assert math.isnan(sweep.loc[1, "p_war"])
 
-    # Interrupt point 3 half-way (no manifest, a truncated table), fix point 1, change point 2:
-    # point 0 is skipped, 1 (failed), 2 (other overrides) and 3 (incomplete) are computed.
+    # Interrupt point 3 half-way (no manifest, a truncated table) and lose point 2's folder, then
+    # rerun the same command (other block sizes: how a sweep runs may change): point 0 is skipped,
+    # 1 is tried again (and fails again), 2 (missing) and 3 (incomplete) are computed.
     full = (ok3 / "records.parquet").read_bytes()
     (ok3 / output.MANIFEST).unlink()
     (ok3 / "records.parquet").write_bytes(full[: len(full) // 2])
+    shutil.rmtree(ok2)
     before = manifest_times(sweep_dir)
-    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=0.005,0.003,0.004,0.01",
-                     "hydra.sweeper.points_per_job=2", NO_FIGURES)
+    error_before = (bad / folders.ERROR_FILE).stat().st_mtime_ns
+    proc = run_sweep(sweep_dir, *DESIGN_SWEEPER, "russia.strike_propensity=choice(0.005,7,0.002,0.01)",
+                     "hydra.sweeper.points_per_job=2", NO_FIGURES, code=1)
     assert "block 0: points 0–1 in" in proc.stdout and "1 skipped (complete)" in proc.stdout
     after = manifest_times(sweep_dir)
-    assert after["0"] == before["0"] and after["2"] != before["2"]
-    assert all(output.is_complete(d) for d in (ok0, bad, ok2, ok3))
-    assert not (bad / folders.ERROR_FILE).exists()
+    assert after["0"] == before["0"] and set(after) == {"0", "2", "3"}
+    assert all(output.is_complete(d) for d in (ok0, ok2, ok3))
+    assert (bad / folders.ERROR_FILE).stat().st_mtime_ns != error_before
     assert (ok3 / "records.parquet").read_bytes() == full
     config = yaml.safe_load((ok2 / "config.yaml").read_text(encoding="utf-8"))
-    assert config["russia"]["strike_propensity"] == 0.004
-    assert pd.read_csv(sweep_dir / aggregate.FAILED_CSV).empty
-    assert list(pd.read_csv(sweep_dir / aggregate.SWEEP_CSV)["status"]) == ["ok"] * 4
+    assert config["russia"]["strike_propensity"] == 0.002
+    assert list(pd.read_csv(sweep_dir / aggregate.FAILED_CSV)["point"]) == [1]
+    assert list(pd.read_csv(sweep_dir / aggregate.SWEEP_CSV)["status"]) == ["ok", "failed", "ok",
+                                                                            "ok"]
+    # Other values into the same folder are another sweep: refused, nothing touched.
+    proc = run_cli(["-m", *DESIGN_SWEEPER, "russia.strike_propensity=choice(0.005,0.003,0.002,0.01)",
+                    *SMALL, NO_FIGURES, f"hydra.sweep.dir={sweep_dir}"], sweep_dir.parent)
+    assert proc.returncode == 2 and "holds another sweep" in proc.stderr
+    assert manifest_times(sweep_dir) == after
 
 
 def test_points_of_a_failed_block_are_recorded(tmp_path: Path) -> None:

@@ -13,9 +13,66 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-LAST: dict[str, int] = {}
-"""Points not finished in the last aggregated sweep of this process (read by the CLI, which then
-exits non-zero)."""
+LAST: dict[str, Any] = {}
+"""What the CLI reports at the end: ``failed`` and ``points`` of the last aggregated sweep of this
+process (it then exits non-zero), and ``sweep_dir`` of the sweep under way (named when the user
+interrupts it)."""
+
+# Overrides that say how a sweep runs, not what it computes: a sweep folder may be resumed with
+# other values of these.
+HOW_IT_RUNS = ("hydra.launcher", "hydra/launcher", "hydra.sweeper.points_per_job",
+               "hydra.sweeper.workers_per_job", "hydra.sweeper.cluster_points_per_job",
+               "hydra.sweep.", "hydra.run.", "hydra.job.chdir", "hydra.callbacks",
+               "hydra.verbose", "hydra.job_logging", "hydra/job_logging", "hydra.hydra_logging",
+               "hydra/hydra_logging", "hydra.mode", "hydra.output_subdir", "sim.n_jobs",
+               "sim.chunk_size", "sim.progress")
+
+
+def _counts(override: str) -> bool:
+    key = override.lstrip("+~").split("=", 1)[0]
+    for prefix in HOW_IT_RUNS:
+        stem = prefix.rstrip(".")
+        if key == stem or key.startswith(f"{stem}."):
+            return False
+    return True
+
+
+def sweep_command(config: Any) -> list[str]:
+    """The overrides that decide what a sweep computes (its launcher and workers left out)."""
+    overrides = config.hydra.overrides
+    return [str(o) for o in [*overrides.hydra, *overrides.task] if _counts(str(o))]
+
+
+def check_sweep_folder(config: Any) -> None:
+    """Refuse a sweep into a folder that holds another command's sweep.
+
+    A sweep folder holds one command's points: rerunning the same command resumes it (launcher
+    and worker settings may change), but other overrides would mix two sweeps in one table.
+
+    Raises:
+        ConfigError: naming the folder, the command it holds and what to do.
+    """
+    from omegaconf import OmegaConf
+
+    from sim.config import ConfigError
+
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    previous = sweep_dir / "multirun.yaml"
+    if not previous.is_file():
+        return
+    try:
+        before = sweep_command(OmegaConf.load(previous))
+    except Exception as err:  # noqa: BLE001 (any unreadable file: refuse, do not guess)
+        raise ConfigError(f"hydra.sweep.dir={sweep_dir} holds a multirun.yaml that cannot be "
+                          f"read ({type(err).__name__}): give another hydra.sweep.dir") from None
+    now = sweep_command(config)
+    if before != now:
+        held = " ".join(before) or "no overrides"
+        given = " ".join(now) or "no overrides"
+        raise ConfigError(f"hydra.sweep.dir={sweep_dir} holds another sweep ({held}), not this "
+                          f"one ({given}): give another hydra.sweep.dir, or rerun that command "
+                          "to resume it")
+
 
 SUMMARY_ROWS = 25
 
@@ -81,17 +138,39 @@ class SweepAggregator(Callback):
         self.prim_quantile = float(prim_quantile)
         self.prim_thresholds = {str(k): float(v) for k, v in (prim_thresholds or {}).items()}
 
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Refuse a sweep folder that holds another command's sweep (one line, exit 2)."""
+        import sys
+
+        from sim.config import ConfigError
+
+        LAST["sweep_dir"] = str(config.hydra.sweep.dir)
+        try:
+            check_sweep_folder(config)
+        except ConfigError as err:
+            LAST.pop("sweep_dir", None)
+            print(f"error: {err}", file=sys.stderr)
+            raise SystemExit(2) from None
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write the sweep table, failed points, design, figures and analyses."""
+        import sys
+
         from sim.sweeps.aggregate import FAILED_CSV, SWEEP_CSV, aggregate
 
         sweep_dir = Path(config.hydra.sweep.dir)
+        LAST.pop("sweep_dir", None)
         if not sweep_dir.is_dir():
             return
-        result = aggregate(sweep_dir, self.reference, self.figures, records=self.records,
-                           analysis=self.analysis,
-                           discovery=self.discovery, prim_quantile=self.prim_quantile,
-                           prim_thresholds=self.prim_thresholds)
+        try:
+            result = aggregate(sweep_dir, self.reference, self.figures, records=self.records,
+                               analysis=self.analysis, discovery=self.discovery,
+                               prim_quantile=self.prim_quantile,
+                               prim_thresholds=self.prim_thresholds)
+        except OSError as err:  # a full disk, a read-only folder: say which path and why
+            print(f"error: the sweep's points are written, but its aggregate is not: {err}",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
         n_ok = int((result.table["status"] == "ok").sum()) if len(result.table) else 0
         print(paired_summary(result.table, result.reference, result.levers))
         print(f"sweep: {n_ok} of {len(result.table)} points finished; table "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +167,15 @@ def load_sweep(sweep_dir: Path) -> tuple[DesignSpec, pd.DataFrame]:
         raise ValueError(f"{sweep_dir} is not a sampled design (+experiment=lhs, sobol or "
                          "morris): PRIM needs sampled points")
     parquet = sweep_dir / "sweep.parquet"
-    table = pd.read_parquet(parquet) if parquet.is_file() else pd.read_csv(csv)
+    try:
+        table = pd.read_parquet(parquet) if parquet.is_file() else pd.read_csv(csv)
+    except Exception as err:  # noqa: BLE001 (an empty or damaged file: say which)
+        raise ValueError(f"{parquet if parquet.is_file() else csv} cannot be read "
+                         f"({type(err).__name__}): rerun the sweep command to aggregate it "
+                         "again") from None
+    if "status" not in table or not (table["status"] == "ok").any():
+        raise ValueError(f"{sweep_dir} has no finished points (its sweep table lists none): "
+                         "rerun the sweep command to finish them")
     return DesignSpec.from_mapping(plan.design), table
 
 
@@ -177,9 +185,33 @@ def _threshold_arg(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: expected OUTCOME=VALUE with OUTCOME one of {', '.join(SWEEP_OUTCOMES)}")
     try:
-        return key, float(value)
+        number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{text!r}: the threshold must be a finite number")
+    return key, number
+
+
+def _in_range(name: str, lo: float, hi: float, *, lo_open: bool, hi_open: bool,
+              whole: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number in a range (bounds open or closed), named in its message."""
+    left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+    allowed = (f"a whole number ≥ {lo:g}" if whole and math.isinf(hi)
+               else f"a number in {left}{lo:g}, {hi:g}{right}")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: expected {allowed}") from None
+        bad = (not math.isfinite(value) or (value <= lo if lo_open else value < lo)
+               or (value >= hi if hi_open else value > hi) or (whole and not value.is_integer()))
+        if bad:
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: expected {allowed}")
+        return int(value) if whole else value
+
+    return parse
 
 
 def discover_main(argv: Sequence[str] | None = None) -> int:
@@ -188,25 +220,39 @@ def discover_main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0, or 2 with a one-line message on a bad argument or folder.
     """
-    parser = argparse.ArgumentParser(
+    from sim.cliutil import OneLineParser
+
+    parser = OneLineParser(
         prog="ceasefire-sim-discover",
         description="Scenario discovery (PRIM) on a finished sampled sweep (lhs, sobol or "
                     "morris): which parameter ranges make escalation or ceasefire collapse "
                     "likely. Writes prim_<outcome>.csv and .md into the sweep folder.")
     parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
-    parser.add_argument("--quantile", type=float, default=DEFAULT_QUANTILE,
+    parser.add_argument("--quantile", type=_in_range("--quantile", 0, 1, lo_open=True,
+                                                     hi_open=True),
+                        default=DEFAULT_QUANTILE,
                         help="a point is prone when its outcome exceeds this quantile over "
                              "the points (default %(default)s)")
     parser.add_argument("--threshold", type=_threshold_arg, action="append", default=[],
                         metavar="OUTCOME=VALUE",
                         help="a fixed threshold instead, e.g. p_escalation=0.1 (repeatable)")
-    parser.add_argument("--min-density", type=float, default=DEFAULT_MIN_DENSITY,
+    parser.add_argument("--min-density", type=_in_range("--min-density", 0, 1, lo_open=True,
+                                                        hi_open=False),
+                        default=DEFAULT_MIN_DENSITY,
                         help="density wanted of each box (default %(default)s)")
-    parser.add_argument("--mass-min", type=float, default=DEFAULT_MASS_MIN,
+    parser.add_argument("--mass-min", type=_in_range("--mass-min", 0, 1, lo_open=True,
+                                                     hi_open=True),
+                        default=DEFAULT_MASS_MIN,
                         help="smallest share of the points a box may hold (default %(default)s)")
-    parser.add_argument("--max-boxes", type=int, default=DEFAULT_MAX_BOXES,
+    parser.add_argument("--max-boxes", type=_in_range("--max-boxes", 1, math.inf, lo_open=False,
+                                                      hi_open=True, whole=True),
+                        default=DEFAULT_MAX_BOXES,
                         help="largest number of boxes per outcome (default %(default)s)")
     args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        print(f"error: {args.sweep_dir} is not a folder: give a finished sweep's folder "
+              "(its hydra.sweep.dir)", file=sys.stderr)
+        return 2
     if not prim_available():
         print("error: PRIM needs ema_workbench: pip install \"ceasefire-sim[analysis]\"",
               file=sys.stderr)
