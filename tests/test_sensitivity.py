@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 
 from sim import experiment
 from sim.api import compose_config
-from sim.sweeps import analysis, designs, indices, prim
+from sim.sweeps import analysis, designs, discovery, indices, prim
 from sim.sweeps.points import apply, evaluate, groups
 
 # Ishigami (a = 7, b = 0.1) on [-π, π]^3: analytic first-order and total indices.
@@ -149,3 +150,80 @@ def test_small_real_design_from_points_to_figure() -> None:
     idx, _ = indices.sweep_indices(spec, table)
     fig = indices.plot_sweep_indices(idx, str(idx["outcome"].iloc[0]), "test caption")
     assert isinstance(fig, Figure) and len(fig.axes) == 1
+
+
+def test_evaluate_gives_a_sweep_table_every_analysis_reads(tmp_path: Path) -> None:
+    """:func:`evaluate`'s frame has the sweep table's ``status``, so matching it to the design,
+    the sensitivity report and scenario discovery all read it as they read ``sweep.csv``.
+    2 Morris trajectories over 3 factors, 40 replications of 30 weeks per point."""
+    spec = designs.spec_from_mapping({"method": "morris", "n": 2, "seed": 5, "space": THREE})
+    table = evaluate(spec, compose_config("article_baseline", ["sim.replications=40",
+                                                               "sim.weeks=30"]))
+    results, missing = analysis.match_design(spec, table)
+    assert missing.empty and list(results["point"]) == list(range(spec.size))
+    files = indices.write_indices(tmp_path, spec, table, figures=False)
+    assert tmp_path / indices.SENSITIVITY_MD in files
+    assert "40 replications over 30 weeks" in (tmp_path / indices.SENSITIVITY_MD).read_text(
+        encoding="utf-8")
+    files = discovery.write_discovery(tmp_path, spec, table)
+    for outcome in analysis.DISCOVERY_OUTCOMES:
+        assert tmp_path / f"prim_{outcome}.md" in files
+    assert list(table.columns[:2]) == ["point", "status"] and set(table["status"]) == {"ok"}
+
+
+CELL = re.compile(r"^-?\d+\.(\d+) ± (\d+)\.(\d+)$")
+
+
+def _report_tables(text: str) -> dict[str, pd.DataFrame]:
+    """The ranking tables of ``sensitivity.md``: section title → cells as text."""
+    out: dict[str, pd.DataFrame] = {}
+    for block in text.split("\n## ")[1:]:
+        title, *lines = block.splitlines()
+        rows = [[c.strip() for c in ln.strip().strip("|").split(" | ")]
+                for ln in lines if ln.startswith("|") and not ln.startswith("|---")]
+        if rows and title != "Parameters":
+            out[title] = pd.DataFrame(rows[1:], columns=rows[0])
+    return out
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_the_report_gives_every_interval_at_the_values_precision(method: str,
+                                                                  tmp_path: Path) -> None:
+    """Each index with a bootstrap interval (S1 and ST; μ*) is printed as ``value ± half-width``
+    with both to the same decimals, the same for every cell of a table (no "0.07 ± 1")."""
+    n = 16 if method == "sobol" else 6
+    spec = designs.spec_from_mapping({"method": method, "n": n, "seed": 2, "space": THREE})
+    u = designs.unit_sample(spec)
+    noise = np.random.default_rng(0).normal(0.0, 0.3, spec.size)  # wide intervals on purpose
+    y = 0.07 * u[:, 0] + 1.3 * u[:, 1] ** 2 + noise
+    sweep = _results(spec, y, others=0.25).assign(status="ok")
+    sweep["mean_strikes"] = 40.0 * u[:, 2] + 3.0 * u[:, 0]  # another scale: other decimals
+    indices.write_indices(tmp_path, spec, sweep, figures=False)
+    tables = _report_tables((tmp_path / indices.SENSITIVITY_MD).read_text(encoding="utf-8"))
+    assert {"P(escalation) (`p_escalation`)", "expected strikes on the force (`mean_strikes`)"
+            } <= set(tables)
+    with_interval = ["ST", "S1"] if method == "sobol" else ["μ*"]
+    without = [] if method == "sobol" else ["μ", "σ"]
+    csv = pd.read_csv(tmp_path / indices.SENSITIVITY_CSV)
+    for title, shown in tables.items():
+        assert list(shown.columns) == ["parameter", *with_interval, *without], title
+        decimals = set()
+        for col in with_interval:
+            for cell in shown[col]:
+                m = CELL.match(cell)
+                assert m is not None, (title, col, cell)
+                assert len(m[1]) == len(m[3]), (title, col, cell)  # value and ± alike
+                decimals.add(len(m[1]))
+        for col in without:
+            decimals |= {len(c.split(".")[1]) for c in shown[col]}
+        assert len(decimals) == 1, (title, decimals)  # one precision per table
+        d = decimals.pop()
+        outcome = title.rsplit("`", 2)[1]
+        part = csv[(csv["outcome"] == outcome)]
+        top = part[["value", "confidence"]].abs().max().max()
+        assert len(f"{top:.{d}f}".replace("-", "").replace(".", "").lstrip("0")) >= 3, (
+            title, top, d)  # at least 3 significant digits of it
+        st = part[part["index"] == ("ST" if method == "sobol" else "mu_star")]
+        for row in st.itertuples():  # the numbers are the CSV's, rounded
+            cell = shown.loc[shown["parameter"] == row.label, with_interval[0]].iloc[0]
+            assert cell == f"{row.value:.{d}f} ± {row.confidence:.{d}f}", (title, cell)

@@ -248,7 +248,7 @@ def test_discover_command_reruns_with_a_fixed_threshold(lhs_dir: Path, tmp_path:
         copy / "prim_p_escalation.md").read_text(encoding="utf-8")
 
     assert discovery.discover_main([str(tmp_path / "nothing")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "is not a folder" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         discovery.discover_main([str(copy), "--threshold", "p_war=0.1"])
     assert exit_info.value.code == 2

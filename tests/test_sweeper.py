@@ -237,6 +237,32 @@ def test_sobol_matches_salib_and_morris_is_trajectories() -> None:
         designs.spec_from_mapping({"method": "morris", "n": 2, "levels": 3, "space": SPACE})
 
 
+def test_unit_coordinates_0_and_1_map_exactly_to_lo_and_hi() -> None:
+    """Morris puts levels on 0 and 1 of the unit range: they must be the range's ends exactly
+    (not one rounding step inside), while whole numbers and choices keep equal bins."""
+    from omegaconf import OmegaConf
+
+    node = compose_hydra(["+experiment=morris"]).hydra.sweeper.design
+    spec = designs.spec_from_mapping(OmegaConf.to_container(node, resolve=True))
+    u = designs.unit_sample(spec)
+    values = designs.points(spec)
+    for j, f in enumerate(spec.factors):
+        assert not f.choices and not f.integer, f.key
+        assert (u[:, j] == 0.0).any() and (u[:, j] == 1.0).any(), f.key  # the design's ends
+        column = [p[f.key] for p in values]
+        assert min(column) == f.lo and max(column) == f.hi, (f.key, min(column), max(column))
+        assert {v for v, x in zip(column, u[:, j], strict=True) if x == 1.0} == {f.hi}, f.key
+    odd = space.Factor("russia.accept_intercept", -2.9, -0.9)  # -2.9 + 2.0 is not -0.9
+    assert odd.map(np.array([0.0, 1.0])) == [-2.9, -0.9]
+    assert all(-2.9 <= v <= -0.9 for v in odd.map(np.linspace(0.0, 1.0, 1001)))
+    members = space.factor("coalition.members", None)  # 2..26: 25 whole numbers
+    bins = (np.arange(25 * 40) + 0.5) / (25 * 40)  # 40 midpoints in each 1/25 of the range
+    assert np.bincount(members.map(bins))[2:].tolist() == [40] * 25  # equally likely
+    assert members.map(np.array([0.0, 1.0])) == [2, 26]
+    timing = space.factor("deployment.timing", ["never", "immediate", "after_settlement"])
+    assert timing.map(np.array([0.0, 1.0])) == ["never", "after_settlement"]
+
+
 def test_grid_is_the_product_of_levels() -> None:
     spec = designs.spec_from_mapping({"method": "grid", "levels": 3, "space": {
         "russia": {"escalation_prob": [0.1, 0.3]},
@@ -249,6 +275,33 @@ def test_grid_is_the_product_of_levels() -> None:
         designs.spec_from_mapping({"method": "grid", "space": SPACE})
     with pytest.raises(ConfigError, match="unknown design setting"):
         designs.spec_from_mapping({"method": "grid", "index": 3, "space": SPACE})
+
+
+def test_a_grid_without_levels_names_what_is_missing() -> None:
+    """No design.levels on a grid over a number: the message says it is missing, what it means
+    and what is allowed, never a value the user did not give; DesignSpec says the same."""
+    one = {"russia": {"escalation_prob": "plausible"}}
+    with pytest.raises(ConfigError) as err:
+        designs.spec_from_mapping({"method": "grid", "space": one})
+    message = str(err.value)
+    assert message.startswith(
+        "design.levels is not set: a grid over the numeric factor russia.escalation_prob needs "
+        "design.levels, a whole number ≥ 2"), message
+    assert "levels=0" not in message and "levels=None" not in message
+    assert "russia.escalation_prob=0.05,0.3" in message  # the way to list values of one's own
+    with pytest.raises(ConfigError) as direct:  # the dataclass: levels 0 is "not set" for a grid
+        designs.DesignSpec("grid", 0, 0, space.factors(one), levels=0)
+    assert str(direct.value) == message
+    two = {"russia": {"escalation_prob": None}, "coalition": {"members": None},
+           "deployment": {"timing": ["never", "immediate"]}}
+    with pytest.raises(ConfigError, match="the numeric factors coalition.members, "
+                                          "russia.escalation_prob needs design.levels"):
+        designs.spec_from_mapping({"method": "grid", "space": two})
+    with pytest.raises(ConfigError, match=r"^design.levels=1: a grid over the numeric factor "):
+        designs.spec_from_mapping({"method": "grid", "levels": 1, "space": one})
+    choices = designs.spec_from_mapping({"method": "grid", "space": {
+        "deployment": {"timing": ["never", "immediate"]}}})  # no numbers: no levels needed
+    assert choices.size == 2 and designs.DesignSpec.from_mapping(choices.to_mapping()) == choices
 
 
 # --------------------------------------------------------------------------- #
@@ -310,6 +363,21 @@ def test_a_bad_design_stops_with_one_line_and_exit_2(tmp_path: Path) -> None:
         assert proc.returncode == 2, proc.stderr[-2000:]
         assert lines[-1].startswith(message), lines
         assert not (tmp_path / "never" / plan_mod.PLAN_FILE).exists()
+
+
+def test_a_grid_without_levels_stops_with_one_error_line(tmp_path: Path) -> None:
+    """The command line's contract for a bad design: exit code 2, one ``error:`` line on
+    stderr, no traceback, and no sweep folder left behind."""
+    sweep_dir = tmp_path / "g1"
+    proc = run_cli(["-m", "design.method=grid", "design.space.russia.escalation_prob=plausible",
+                    *SMALL, f"hydra.sweep.dir={sweep_dir}"], tmp_path)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: design.levels is not set: a grid over the numeric factor "
+                               "russia.escalation_prob needs design.levels"), lines
+    assert not sweep_dir.exists()  # nothing that could pass for a (finished) sweep
 
 
 # --------------------------------------------------------------------------- #

@@ -59,6 +59,12 @@ def match_design(spec: DesignSpec, table: pd.DataFrame) -> tuple[pd.DataFrame, p
     A point counts as run only if its row has ``status == "ok"`` and exactly the point's values
     (so results of another design in the same folder cannot pass unnoticed).
 
+    Args:
+        spec: The design.
+        table: A sweep table: ``point``, ``status`` (``ok``, or why not), the factors' values
+            and the outcome columns, with ``error`` for rows that are not ``ok`` — what the
+            aggregate writes to ``sweep.csv`` and :func:`sim.sweeps.points.evaluate` returns.
+
     Returns:
         ``(results, missing)``: ``results`` has one row per point that ran, in design order —
         ``point``, the factors and the :data:`SWEEP_OUTCOMES`; ``missing`` has ``point``,

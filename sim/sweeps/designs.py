@@ -7,7 +7,9 @@ command line)::
     n: 64                  # lhs: points; sobol: base sample N (a power of two); morris:
                            # trajectories; grid: unused
     seed: 20250904         # fixes the whole design (scrambling, permutations, trajectories)
-    levels: 4              # morris: grid levels (even; SALib's default 4); grid: numbers per factor
+    levels: 4              # morris: grid levels (even; SALib's default 4); grid: evenly spaced
+                           # values per numeric factor, lo to hi (whole numbers ≥ 2; required
+                           # when a factor is a number, unused when every factor is a choice)
     second_order: false    # sobol only: also the points for second-order indices
     space: {...}           # the factors (sim.sweeps.space)
 
@@ -48,8 +50,12 @@ class DesignSpec:
         n: LHS: points; Sobol: base sample (a power of two); Morris: trajectories; grid: 0.
         seed: Seed of the design (not of the simulation).
         factors: The factors, sorted by key.
-        levels: Morris: grid levels per factor; grid: numbers per numeric factor.
+        levels: Morris: grid levels per factor; grid: evenly spaced values per numeric factor
+            (0: not set, allowed only when every factor is a choice).
         second_order: Sobol only: include the points for second-order indices.
+
+    Raises:
+        ConfigError: for a grid with a numeric factor and fewer than 2 levels.
     """
 
     method: str
@@ -58,6 +64,10 @@ class DesignSpec:
     factors: tuple[Factor, ...]
     levels: int = MORRIS_LEVELS
     second_order: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method == "grid":
+            _check_grid_levels(self.levels or None, self.factors)
 
     @property
     def keys(self) -> list[str]:
@@ -96,6 +106,33 @@ def _whole(value: Any, name: str, minimum: int) -> int:
     return value
 
 
+def _check_grid_levels(levels: Any, facs: tuple[Factor, ...]) -> None:
+    """Check a grid's ``levels`` (``None``: not set) against its numeric factors.
+
+    Raises:
+        ConfigError: if a factor is a number and ``levels`` is not a whole number ≥ 2, naming
+            those factors, what ``design.levels`` means and how to list values instead.
+    """
+    numeric = [f for f in facs if not f.choices]
+    if not numeric or (isinstance(levels, int) and not isinstance(levels, bool) and levels >= 2):
+        return
+    head = "design.levels is not set" if levels is None else f"design.levels={levels!r}"
+    which = ("the numeric factor " if len(numeric) == 1 else "the numeric factors ") + ", ".join(
+        f.key for f in numeric)
+    first = numeric[0]
+    raise ConfigError(
+        f"{head}: a grid over {which} needs design.levels, a whole number ≥ 2 of evenly spaced "
+        "values from each numeric factor's lo to its hi (e.g. design.levels=5); to sweep values "
+        f"of your own, list them without a design instead, e.g. "
+        f"{first.key}={_list_example(first)}")
+
+
+def _list_example(f: Factor) -> str:
+    """``lo,hi`` of a numeric factor as Hydra override text (whole numbers without ``.0``)."""
+    ends = (round(f.lo), round(f.hi)) if f.integer else (f.lo, f.hi)
+    return ",".join(f"{v:g}" for v in ends)
+
+
 def spec_from_mapping(node: Mapping[str, Any]) -> DesignSpec | None:
     """Read and check a design node; ``None`` if it names no method.
 
@@ -128,17 +165,16 @@ def spec_from_mapping(node: Mapping[str, Any]) -> DesignSpec | None:
         if _whole(levels, "levels", 2) % 2:
             raise ConfigError(f"design.levels={levels!r}: Morris needs an even number of grid "
                               "levels ≥ 2 (e.g. 4)")
-    elif method == "grid":
-        if levels is None:
-            levels = 0  # checked below: only needed if a factor is a number
-    else:
+    elif method != "grid":
         levels = MORRIS_LEVELS
     space = node.get("space") or {}
     if not isinstance(space, Mapping):
         raise ConfigError(f"design.space={space!r}: expected parameters with their ranges")
     facs = factors(space)
-    if method == "grid" and any(not f.choices for f in facs):
-        _whole(levels, "levels", 2)
+    if method == "grid":
+        _check_grid_levels(levels, facs)  # only needed if a factor is a number
+        if levels is None or not isinstance(levels, int) or isinstance(levels, bool):
+            levels = 0  # not set (or unused: every factor is a choice)
     second = node.get("second_order", False)
     if not isinstance(second, bool):
         raise ConfigError(f"design.second_order={second!r}: expected true or false")

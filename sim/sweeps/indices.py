@@ -11,6 +11,7 @@ point of the design; with points missing, ``sensitivity.md`` lists them instead.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ INDEX_COLUMNS = ["method", "outcome", "outcome_label", "parameter", "label", "pr
 CONF_LEVEL = 0.95
 PAIR = " × "
 MORRIS_DIRECTION = 0.5  # |mu| ≥ this × mu* counts as "mostly raises/lowers" in the figure
+REPORT_DIGITS = 3  # significant digits of the largest number in each table of sensitivity.md
+MAX_DECIMALS = 10  # at most this many decimals (a table of tiny numbers)
 
 
 def _analyze(spec: DesignSpec, y: np.ndarray) -> Any:
@@ -197,20 +200,44 @@ def _missing_report(head: list[str], missing: pd.DataFrame, size: int) -> str:
         "Missing points:", "", md_table(shown), ""])
 
 
+def report_decimals(numbers: Any) -> int:
+    """Decimals for one table of the report: :data:`REPORT_DIGITS` significant digits of its
+    largest finite entry in absolute value (2 if there is none, or it is 0)."""
+    arr = np.abs(np.asarray(numbers, dtype=np.float64))
+    top = float(arr[np.isfinite(arr)].max(initial=0.0))
+    if top == 0.0:
+        return 2
+    return min(max(REPORT_DIGITS - 1 - math.floor(math.log10(top)), 0), MAX_DECIMALS)
+
+
+def _fixed(x: float, decimals: int) -> str:
+    """``x`` to ``decimals`` decimals, without the sign of a number that rounds to zero."""
+    text = f"{x:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0.0 else text
+
+
 def _ranking(indices: pd.DataFrame, method: str) -> list[str]:
-    key, name = ("mu_star", "μ*") if method == "morris" else ("ST", "ST")
-    extras = {"mu": "μ", "sigma": "σ"} if method == "morris" else {"S1": "S1"}
+    """One Markdown table per outcome, parameters ranked by μ* or ST; each index with a bootstrap
+    interval as ``value ± half-width``; every number of a table to the same decimals."""
+    key = "mu_star" if method == "morris" else "ST"
+    names = ({"mu_star": "μ*", "mu": "μ", "sigma": "σ"} if method == "morris"
+             else {"ST": "ST", "S1": "S1"})
     text: list[str] = []
     for outcome, part in indices.groupby("outcome", sort=False):
         wide = part.pivot_table(index="label", columns="index", values="value", sort=False)
         cw = part.pivot_table(index="label", columns="index", values="confidence", sort=False,
-                              dropna=False)
+                              dropna=False).reindex(index=wide.index, columns=list(names))
         wide = wide.sort_values(key, ascending=False)
-        shown = pd.DataFrame({"parameter": wide.index,
-                              name: [f"{v:.3g} ± {c:.2g}" for v, c in
-                                     zip(wide[key], cw.loc[wide.index, key], strict=True)]})
-        for extra, col in extras.items():
-            shown[col] = [f"{v:.3g}" for v in wide[extra]]
+        cw = cw.loc[wide.index]
+        d = report_decimals(np.concatenate([wide[list(names)].to_numpy().ravel(),
+                                            cw.to_numpy().ravel()]))
+        shown = pd.DataFrame({"parameter": wide.index})
+        for index, name in names.items():
+            if cw[index].notna().any():
+                shown[name] = [f"{_fixed(v, d)} ± {_fixed(c, d)}" for v, c in
+                               zip(wide[index], cw[index], strict=True)]
+            else:
+                shown[name] = [_fixed(v, d) for v in wide[index]]
         text += [f"## {part['outcome_label'].iloc[0]} (`{outcome}`)", "", md_table(shown), ""]
     return text
 
@@ -260,7 +287,11 @@ def write_indices(sweep_dir: Path, spec: DesignSpec, table: pd.DataFrame, *,
            if spec.method == "morris" else
            "the total Sobol index ST (share of the outcome's variance due to the parameter, "
            "with its interactions; S1 without them)")
-        + ". Quote IDs refer to `seeds/quotes.yaml`. All values: `sensitivity.csv`.", ""]
+        + ". ± is the half-width of the 95% bootstrap interval"
+        + (" (μ* only: SALib gives none for μ and σ)" if spec.method == "morris" else "")
+        + "; the numbers of a table share one precision, three significant digits of its "
+        "largest. Quote IDs refer to `seeds/quotes.yaml`. All values, at full precision: "
+        "`sensitivity.csv`.", ""]
     text += _ranking(indices, spec.method)
     if notes:
         text += ["## Notes", "", *[f"- {n}" for n in notes], ""]

@@ -4,7 +4,9 @@ A point's parameter values are set on a plain copy of the composed configuration
 (:func:`sim.config.from_mapping`), so a block job composes its configuration once, however many
 points it runs, and a bad point fails alone with the usual one-line :class:`ConfigError`.
 :func:`evaluate` runs a whole design in the current process (no Hydra, no folders) and returns one
-row per point with the sweep table's outcome columns — what notebooks and other tools need.
+row per point in the sweep table's layout (``point``, ``status``, the factors, the outcome columns),
+so the analyses of a sweep (:mod:`sim.sweeps.indices`, :mod:`sim.sweeps.discovery`) take it as
+they take ``sweep.csv`` — what notebooks and other tools need.
 """
 
 from __future__ import annotations
@@ -113,8 +115,12 @@ def evaluate(spec: DesignSpec, base: Config,
         progress: Optional callback ``(done, total)`` after each group.
 
     Returns:
-        ``point``, the factors' values, then the sweep table's outcome columns
-        (:func:`sim.sweeps.table.summary_row`).
+        One row per point, in design order, with the sweep table's columns: ``point``,
+        ``status`` (``"ok"``: every point ran; a point that cannot run raises instead), the
+        factors' values, then the outcome columns (:func:`sim.sweeps.table.summary_row`). It is
+        a sweep table as :func:`sim.sweeps.analysis.match_design`,
+        :func:`sim.sweeps.indices.write_indices` and
+        :func:`sim.sweeps.discovery.write_discovery` read it.
     """
     values = points(spec)
     cfgs = [apply(base, v) for v in values]
@@ -122,7 +128,7 @@ def evaluate(spec: DesignSpec, base: Config,
     for start, stop in groups(cfgs, base.sim.chunk_size):
         for i, res in zip(range(start, stop), experiment.run_block(cfgs[start:stop],
                                                                    progress=False), strict=True):
-            rows.append({"point": i, **values[i], **summary_row(res.summary)})
+            rows.append({"point": i, "status": "ok", **values[i], **summary_row(res.summary)})
         if progress is not None:
             progress(stop, len(cfgs))
     return pd.DataFrame(rows)

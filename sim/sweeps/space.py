@@ -51,16 +51,24 @@ class Factor:
     narrowed: bool = False
 
     def map(self, u: np.ndarray) -> list[Any]:
-        """Map unit-interval coordinates to values (each choice or whole number equally likely)."""
-        u = np.clip(np.asarray(u, dtype=np.float64), 0.0, np.nextafter(1.0, 0.0))
+        """Map unit-interval coordinates to values.
+
+        Numbers: ``lo + u·(hi − lo)``, with ``u = 0`` exactly ``lo`` and ``u = 1`` exactly ``hi``
+        (the ends of a Morris grid), never outside ``[lo, hi]``. Choices and whole numbers: the
+        unit interval cut into equal bins, one per value (each equally likely under a uniform
+        ``u``); ``u = 1`` falls in the last bin.
+        """
+        u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
         if self.choices:
-            idx = np.floor(u * len(self.choices)).astype(np.int64)
+            n = len(self.choices)
+            idx = np.minimum(np.floor(u * n).astype(np.int64), n - 1)
             return [self.choices[i] for i in idx]
         if self.integer:
             lo, hi = math.ceil(self.lo), math.floor(self.hi)
             vals = lo + np.floor(u * (hi - lo + 1)).astype(np.int64)
             return [int(v) for v in np.minimum(vals, hi)]
-        return [float(v) for v in self.lo + u * (self.hi - self.lo)]
+        vals = np.clip(self.lo + u * (self.hi - self.lo), self.lo, self.hi)
+        return [float(v) for v in np.where(u == 1.0, self.hi, vals)]
 
     def levels(self, n: int) -> list[Any]:
         """Grid values: every choice, or ``n`` evenly spaced numbers from ``lo`` to ``hi``."""
