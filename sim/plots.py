@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from sim.metrics import OUTCOMES, PHASES
 
@@ -595,6 +597,451 @@ def plot_heatmap(
 
 
 # --------------------------------------------------------------------------- #
+# Sweep figures: laid out from their measured labels, so nothing overlaps
+# --------------------------------------------------------------------------- #
+# These figures are placed by hand (no layout engine): every label is measured first and the
+# figure is sized around its labels, so each label has room of its own, and the figure is drawn
+# once when saved (cheaper than a constrained layout). All lengths below are in inches.
+SWEEP_FONTSIZE = 8
+"""Font size (points) of tick labels, annotations and legends in the sweep figures."""
+
+SWEEP_TITLE_FONTSIZE = 9
+"""Font size of panel titles and axis labels in the sweep figures."""
+
+SUPTITLE_FONTSIZE = 12
+"""Font size of a figure title (matplotlib's default, "large")."""
+
+LINE_SPACING = 1.2
+"""Height of one text line in font sizes (matplotlib's default line spacing)."""
+
+TEXT_PAD = 0.12
+"""Room kept around measured text (rendering differs slightly from the measure)."""
+
+TICK_GAP = 0.1
+"""From an axes edge to its tick labels (tick length, padding and a margin)."""
+
+LABEL_GAP = 0.08
+"""From tick labels to the axis label, and from an axes to its title."""
+
+MARGIN = 0.15
+"""Free border around a sweep figure's content."""
+
+CAPTION_HEIGHT = 0.3
+"""Room at the bottom of a sweep figure for the caption line."""
+
+LEGEND_ROW_HEIGHT = 0.22
+"""Room per row of a figure legend placed above the caption line."""
+
+SUPTITLE_HEIGHT = 0.42
+"""Room at the top of a sweep figure for its title."""
+
+TITLE_TOP = 0.08
+CAPTION_BOTTOM = 0.08
+"""Distance of the title from the top edge and of the caption from the bottom edge."""
+
+MAX_FIGURE_WIDTH = 14.0
+"""Widest sweep figure: beyond it, heatmap panels wrap onto more rows."""
+
+HEATMAP_MAX_ANNOTATED_CELLS = 150
+"""Above this many cells per panel the values are not written in the cells (a colour bar per
+panel gives the scale instead)."""
+
+HEATMAP_MAX_PANEL_WIDTH = 5.0
+"""Columns wider than this in total get vertical column labels instead of wrapped ones."""
+
+HEATMAP_MARK_COLOUR = OKABE_ITO["reddish_purple"]
+"""Outline of the marked (reference) cell."""
+
+COLUMN_LABEL_WRAP = 12
+"""Characters per line of a heatmap column label."""
+
+HEATMAP_ROW_LABEL_WRAP = 18
+"""Characters per line of a heatmap row label."""
+
+ROW_LABEL_WRAP = 36
+"""Characters per line of a row label (outcome bars, forest plot)."""
+
+ROW_PANEL_WIDTH = 1.9
+"""Width of one outcome panel of :func:`plot_outcome_rows`."""
+
+FOREST_PANEL_WIDTH = 3.0
+"""Width of one panel of the side-by-side forest plot."""
+
+PANEL_GAP = 0.25
+"""Horizontal gap between panels that share their row labels."""
+
+FOREST_HIGHER = OKABE_ITO["vermillion"]
+FOREST_LOWER = OKABE_ITO["blue"]
+FOREST_UNCLEAR = "#7f7f7f"
+"""Forest rows: interval above 0, below 0, or including 0 (grey)."""
+
+SURVIVAL_PANEL_SIZE: tuple[float, float] = (3.2, 2.0)
+"""Size of the plotting area of one small-multiple panel of survival curves."""
+
+SURVIVAL_SINGLE_SIZE: tuple[float, float] = (6.0, 3.4)
+"""Size of the plotting area when there is a single panel."""
+
+SURVIVAL_MAX_COLUMNS = 3
+SURVIVAL_Y_TICKS = (0.0, 0.5, 1.0)
+
+
+def _text_inches(text: str, fontsize: float = SWEEP_FONTSIZE,
+                 weight: str = "normal") -> tuple[float, float]:
+    """Width and height in inches of a (possibly multi-line) text at ``fontsize`` points.
+
+    Measured with matplotlib's own font metrics (no figure or renderer needed), so a figure
+    can be sized from its labels before it is drawn.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(size=fontsize, weight=weight)
+    lines = str(text).split("\n")
+    width = max(text_to_path.get_text_width_height_descent(line or " ", prop, ismath=False)[0]
+                for line in lines)
+    return width / 72.0, len(lines) * fontsize * LINE_SPACING / 72.0
+
+
+def _line_height(fontsize: float = SWEEP_FONTSIZE) -> float:
+    """Height in inches of one line of text."""
+    return fontsize * LINE_SPACING / 72.0
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` on lines of at most ``width`` characters (words are never broken)."""
+    return textwrap.fill(str(text), width, break_long_words=False, break_on_hyphens=False)
+
+
+def _widest(texts: list[str], fontsize: float = SWEEP_FONTSIZE) -> tuple[float, float]:
+    """Largest width and largest height (inches) among ``texts``."""
+    sizes = [_text_inches(t, fontsize) for t in texts] or [(0.0, 0.0)]
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def _fixed_figure(width: float, height: float, title: str, caption_text: str) -> Figure:
+    """A pyplot-free sweep figure whose axes are placed by hand: no layout engine at all, so
+    saving draws it once (a layout engine, even a disabled one, makes ``savefig`` draw the
+    figure twice). At least ``width`` x ``height`` inches: wider if its title or caption needs
+    it (the content keeps its place from the left edge)."""
+    needed = max(_text_inches(title, SUPTITLE_FONTSIZE)[0],
+                 _text_inches(caption_text, CAPTION_FONTSIZE)[0])
+    return Figure(figsize=(max(width, needed + 2 * MARGIN + 0.1), height))
+
+
+def _sweep_finish(fig: Figure, title: str, caption_text: str) -> Figure:
+    """:func:`_finish`, with the title and the caption at fixed distances from the edges (so
+    they stay in the bands kept free for them whatever the figure's height)."""
+    _finish(fig, title, caption_text)
+    height = fig.get_figheight()
+    fig.suptitle(title, y=1.0 - TITLE_TOP / height, va="top", fontsize=SUPTITLE_FONTSIZE)
+    for text in fig.texts:
+        if text.get_text() == caption_text:
+            text.set_y(CAPTION_BOTTOM / height)
+    return fig
+
+
+def _axes_at(fig: Figure, left: float, bottom: float, width: float, height: float) -> Axes:
+    """Axes whose plotting area is at ``left``, ``bottom`` with that size (inches)."""
+    fw, fh = fig.get_figwidth(), fig.get_figheight()
+    return fig.add_axes((left / fw, bottom / fh, width / fw, height / fh))
+
+
+def _legend_above_caption(fig: Figure, handles: list[Any], labels: list[str], ncols: int,
+                          title: str = "") -> None:
+    """A figure legend centred in the band kept free between the axes and the caption line."""
+    fig.legend(handles, labels, loc="lower center", ncols=ncols, fontsize=SWEEP_FONTSIZE,
+               bbox_to_anchor=(0.5, CAPTION_HEIGHT / fig.get_figheight()), frameon=False,
+               title=title or None, title_fontsize=SWEEP_FONTSIZE, borderpad=0.2,
+               columnspacing=1.5, handlelength=1.5)
+
+
+def _legend_height(n_rows: int, title: bool = False) -> float:
+    """Room for a figure legend of ``n_rows`` rows (and a title row)."""
+    return (n_rows + title) * LEGEND_ROW_HEIGHT + 0.1
+
+
+def _separate(ax: Axes, separators: Any, n_rows: int) -> None:
+    """Faint lines between groups of rows (row ``i`` is drawn at ``n_rows - 1 - i``)."""
+    if len(separators):
+        ax.hlines([n_rows - i - 0.5 for i in separators], 0.0, 1.0,
+                  transform=ax.get_yaxis_transform(), colors=OKABE_ITO["black"],
+                  linewidth=0.5, alpha=0.3)
+
+
+def _row_axes(fig: Figure, n_panels: int, left: float, bottom: float, panel_w: float,
+              height: float, n_rows: int, labels: list[str], ylabel: str) -> list[Axes]:
+    """``n_panels`` axes side by side sharing ``n_rows`` rows, labelled on the first only."""
+    axes = []
+    y = np.arange(n_rows)[::-1].astype(float)
+    for i in range(n_panels):
+        ax = _axes_at(fig, left + i * (panel_w + PANEL_GAP), bottom, panel_w, height)
+        ax.set_ylim(-0.6, n_rows - 0.4)
+        if i == 0:
+            ax.set_yticks(y, labels)
+            ax.set_ylabel(ylabel, fontsize=SWEEP_TITLE_FONTSIZE)
+        else:
+            ax.set_yticks([])
+        ax.xaxis.set_major_locator(MaxNLocator(3 if panel_w < 2.5 else 5))
+        ax.tick_params(labelsize=SWEEP_FONTSIZE, length=2)
+        ax.grid(axis="x", alpha=0.3)
+        axes.append(ax)
+    return axes
+
+
+def _rows_frame(labels: list[str], panel_titles: list[str], panel_w: float, n_panels: int,
+                extra_bottom: float = 0.0, bold: Any = ()
+                ) -> tuple[float, float, float, float, float, list[str]]:
+    """Sizes of a figure of labelled rows: width, height, left and bottom of the axes, the
+    axes' height, and the wrapped row labels (those at the indices ``bold`` set in bold)."""
+    wrapped = [_wrap(label, ROW_LABEL_WRAP) for label in labels]
+    sizes = [_text_inches(text, weight="bold" if i in bold else "normal")
+             for i, text in enumerate(wrapped)]
+    label_w, label_h = max(w for w, _ in sizes), max(h for _, h in sizes)
+    row_h = max(label_h, _line_height()) + 0.1
+    title_h = _widest(panel_titles, SWEEP_TITLE_FONTSIZE)[1]
+    left = MARGIN + _line_height(SWEEP_TITLE_FONTSIZE) + LABEL_GAP + label_w + TICK_GAP
+    bottom = (CAPTION_HEIGHT + extra_bottom + _line_height(SWEEP_FONTSIZE) + LABEL_GAP
+              + _line_height() + TICK_GAP)
+    height = len(labels) * row_h
+    width = left + n_panels * panel_w + (n_panels - 1) * PANEL_GAP + MARGIN
+    total = bottom + height + LABEL_GAP + title_h + SUPTITLE_HEIGHT
+    return width, total, left, bottom, height, wrapped
+
+
+def plot_heatmap_panels(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    panels: list[tuple[str, str]],
+    caption_text: str,
+    *,
+    x_levels: list[str],
+    y_levels: list[str],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    mark: tuple[str, str] | None = None,
+) -> Figure:
+    """Heatmaps of several quantities over the same two levers, one panel each.
+
+    Each panel has its own colour scale, from 0 (dark) to the largest value of its quantity
+    (light), so a rare outcome is not uniformly dark; the values are written in the cells (for
+    large grids, where they would not fit, a colour bar per panel gives the scale instead).
+    Column labels are wrapped, or turned vertical when the columns would be too wide; the
+    figure is sized around its labels.
+
+    Args:
+        df: One row per (x, y) combination, ``x`` and ``y`` holding the level labels.
+        x: Column of the horizontal lever.
+        y: Column of the vertical lever.
+        panels: ``(column, panel title)`` per panel, in order.
+        caption_text: Caption line.
+        x_levels: Column labels in display order (left to right).
+        y_levels: Row labels in display order (top to bottom).
+        xlabel: Name of the horizontal lever.
+        ylabel: Name of the vertical lever.
+        title: Figure title.
+        mark: ``(x level, y level)`` of a cell to outline (e.g. the reference point).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: If an (x, y) combination appears more than once.
+    """
+    if df.duplicated([x, y]).any():
+        raise ValueError(f"each ({x}, {y}) combination must appear once")
+    nx, ny = len(x_levels), len(y_levels)
+    annotate = nx * ny <= HEATMAP_MAX_ANNOTATED_CELLS
+    col_labels = [_wrap(v, COLUMN_LABEL_WRAP) for v in x_levels]
+    row_labels = [_wrap(v, HEATMAP_ROW_LABEL_WRAP) for v in y_levels]
+    col_w, col_h = _widest(col_labels)
+    row_w, row_h = _widest(row_labels)
+    ann_w, ann_h = _text_inches("0.000") if annotate else (0.1, 0.1)
+    cell_w = max(ann_w, col_w) + TEXT_PAD
+    vertical = nx * cell_w > HEATMAP_MAX_PANEL_WIDTH
+    if vertical:  # a vertical label is as wide as its lines are tall
+        cell_w = max(ann_w, col_h) + TEXT_PAD
+        col_h = col_w
+    cell_h = max(ann_h, row_h) + TEXT_PAD
+    axis_h = _line_height(SWEEP_TITLE_FONTSIZE)
+    title_h = _widest([t for _, t in panels], SWEEP_TITLE_FONTSIZE)[1]
+    colourbar_w = 0.0 if annotate else 0.12 + 0.08 + _text_inches("0.0000")[0]
+    left = axis_h + LABEL_GAP + row_w + TICK_GAP
+    below = col_h + TICK_GAP + LABEL_GAP + axis_h
+    plot_w, plot_h = nx * cell_w, ny * cell_h
+    slot_w = left + plot_w + colourbar_w + 0.35
+    slot_h = title_h + LABEL_GAP + plot_h + below + 0.3
+    ncols = next((k for k in (3, 2) if k <= len(panels)
+                  and 2 * MARGIN + k * slot_w <= MAX_FIGURE_WIDTH), 1)
+    nrows = -(-len(panels) // ncols)
+    width = 2 * MARGIN + ncols * slot_w
+    height = SUPTITLE_HEIGHT + nrows * slot_h + CAPTION_HEIGHT
+    fig = _fixed_figure(width, height, title, caption_text)
+    keyed = df.set_index([y, x])
+    for i, (column, panel_title) in enumerate(panels):
+        row, col = divmod(i, ncols)
+        ax = _axes_at(fig, MARGIN + col * slot_w + left,
+                      height - SUPTITLE_HEIGHT - row * slot_h - title_h - LABEL_GAP - plot_h,
+                      plot_w, plot_h)
+        values = (keyed[column].unstack(x).reindex(index=y_levels, columns=x_levels)
+                  .to_numpy(dtype=float))
+        top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+        top = top if top > 0 else 1.0
+        image = ax.imshow(values, origin="upper", aspect="auto", cmap=HEATMAP_CMAP,
+                          vmin=0.0, vmax=top, interpolation="nearest")
+        ax.set_xticks(np.arange(nx), col_labels, fontsize=SWEEP_FONTSIZE,
+                      rotation=90 if vertical else 0)
+        ax.set_yticks(np.arange(ny), row_labels, fontsize=SWEEP_FONTSIZE)
+        ax.tick_params(length=2)
+        ax.set_xlabel(xlabel, fontsize=SWEEP_TITLE_FONTSIZE)
+        ax.set_ylabel(ylabel, fontsize=SWEEP_TITLE_FONTSIZE)
+        ax.set_title(panel_title, fontsize=SWEEP_TITLE_FONTSIZE)
+        if annotate:
+            decimals = HEATMAP_TEXT_DECIMALS if top >= 0.1 else HEATMAP_TEXT_DECIMALS + 1
+            for (r, c), cell in np.ndenumerate(values):
+                if np.isnan(cell):
+                    continue
+                rgb = image.cmap(image.norm(cell))[:3]
+                dark = float(np.dot(to_rgb(rgb), LUMINANCE_WEIGHTS)) < DARK_LUMINANCE
+                ax.text(c, r, f"{cell:.{decimals}f}", ha="center", va="center",
+                        fontsize=SWEEP_FONTSIZE, color="white" if dark else OKABE_ITO["black"])
+        else:
+            bounds = ax.get_position().bounds
+            fig_w = fig.get_figwidth()
+            cax = fig.add_axes((bounds[0] + bounds[2] + 0.08 / fig_w, bounds[1],
+                                0.12 / fig_w, bounds[3]), label="<colorbar>")
+            colourbar = fig.colorbar(image, cax=cax)
+            colourbar.ax.tick_params(labelsize=SWEEP_FONTSIZE, length=2)
+            colourbar.locator = MaxNLocator(4)
+        if mark is not None and mark[0] in x_levels and mark[1] in y_levels:
+            ax.add_patch(Rectangle((x_levels.index(mark[0]) - 0.5, y_levels.index(mark[1]) - 0.5),
+                                   1.0, 1.0, fill=False, edgecolor=HEATMAP_MARK_COLOUR,
+                                   linewidth=2.5))
+    return _sweep_finish(fig, title, caption_text)
+
+
+def plot_outcome_rows(
+    df: pd.DataFrame,
+    labels: list[str],
+    caption_text: str,
+    *,
+    ylabel: str,
+    title: str,
+    separators: Any = (),
+) -> Figure:
+    """Outcome probabilities as horizontal bars, one row per item and one panel per outcome.
+
+    Each panel has its own probability scale (a rare outcome stays readable), and the row
+    labels sit once, on the first panel's vertical axis, so any number of rows stays legible.
+
+    Args:
+        df: One row per item (in order, top to bottom) with ``p_<outcome>``, ``_lo``, ``_hi``.
+        labels: Row labels, one per row of ``df``.
+        caption_text: Caption line.
+        ylabel: What the rows are (e.g. the levers' names).
+        title: Figure title.
+        separators: Row indices where a new group of rows starts (a faint line above them).
+
+    Returns:
+        The figure.
+    """
+    n = len(df)
+    titles = [OUTCOME_LABELS[name] for name in OUTCOMES]
+    width, height, left, bottom, axes_h, wrapped = _rows_frame(
+        labels, titles, ROW_PANEL_WIDTH, len(OUTCOMES))
+    fig = _fixed_figure(width, height, title, caption_text)
+    axes = _row_axes(fig, len(OUTCOMES), left, bottom, ROW_PANEL_WIDTH, axes_h, n, wrapped,
+                     ylabel)
+    y = np.arange(n)[::-1].astype(float)
+    for ax, name, panel_title in zip(axes, OUTCOMES, titles, strict=True):
+        p = df[f"p_{name}"].to_numpy(dtype=float)
+        lo = df[f"p_{name}_lo"].to_numpy(dtype=float)
+        hi = df[f"p_{name}_hi"].to_numpy(dtype=float)
+        # One collection of bars (far cheaper to draw than a patch per bar).
+        ax.add_collection(PolyCollection(
+            [((0.0, yi - 0.35), (pi, yi - 0.35), (pi, yi + 0.35), (0.0, yi + 0.35))
+             for yi, pi in zip(y, np.nan_to_num(p), strict=True)],
+            facecolors=OUTCOME_COLOURS[name], edgecolors="none"), autolim=False)
+        ax.errorbar(p, y, xerr=np.vstack([p - lo, hi - p]), fmt="none",
+                    ecolor=OKABE_ITO["black"], elinewidth=0.8, capsize=2)
+        top = float(np.nanmax(hi)) if np.isfinite(hi).any() else 0.0
+        ax.set_xlim(0.0, top * 1.1 if top > 0 else 1.0)
+        ax.set_title(panel_title, fontsize=SWEEP_TITLE_FONTSIZE)
+        ax.set_xlabel("probability", fontsize=SWEEP_FONTSIZE)
+        _separate(ax, separators, n)
+    return _sweep_finish(fig, title, caption_text)
+
+
+def plot_survival_panels(
+    panels: Mapping[str, Mapping[str, pd.DataFrame]],
+    caption_text: str,
+    *,
+    title: str,
+    legend_title: str = "",
+) -> Figure:
+    """Kaplan-Meier curves in small multiples: one panel per group, the same colour per curve
+    label in every panel, one legend for all.
+
+    Args:
+        panels: Panel title -> (curve label -> output of :func:`sim.metrics.kaplan_meier`).
+            A single panel with an empty title gives a plain overlay.
+        caption_text: Caption line.
+        title: Figure title.
+        legend_title: Title of the legend (what the curves are).
+
+    Returns:
+        The figure.
+    """
+    curve_labels = list(dict.fromkeys(label for curves in panels.values() for label in curves))
+    colours = {label: SERIES_COLOURS[i % len(SERIES_COLOURS)]
+               for i, label in enumerate(curve_labels)}
+    handles: list[Any] = [Line2D([], [], color=colours[label]) for label in curve_labels]
+    labels = [str(label) for label in curve_labels]
+    handles += [Patch(color=OKABE_ITO["black"], alpha=OVERLAY_BAND_ALPHA, linewidth=0),
+                Line2D([], [], linestyle="none", marker="|", color=OKABE_ITO["black"])]
+    labels += ["95% bands (Greenwood, log-log)", "censored: still holding at the horizon"]
+    ncols = min(SURVIVAL_MAX_COLUMNS, len(panels))
+    nrows = -(-len(panels) // ncols)
+    panel_w, panel_h = SURVIVAL_PANEL_SIZE if len(panels) > 1 else SURVIVAL_SINGLE_SIZE
+    tick_h, axis_h = _line_height(), _line_height(SWEEP_FONTSIZE)
+    title_h = (_line_height(SWEEP_TITLE_FONTSIZE) + LABEL_GAP) if any(panels) else 0.0
+    left = MARGIN + axis_h + LABEL_GAP + _text_inches("0.75")[0] + TICK_GAP
+    below = tick_h + TICK_GAP + LABEL_GAP + axis_h + 0.15
+    gap_w = 0.2
+    width = max(left + ncols * panel_w + (ncols - 1) * gap_w + MARGIN, 7.0)
+    widths = [_text_inches(label)[0] + 0.5 for label in labels]
+    legend_cols = max(1, min(len(labels), int((width - 2 * MARGIN) // max(widths))))
+    legend_h = _legend_height(-(-len(labels) // legend_cols), bool(legend_title))
+    slot_h = title_h + panel_h + below
+    height = SUPTITLE_HEIGHT + nrows * slot_h + legend_h + CAPTION_HEIGHT
+    fig = _fixed_figure(width, height, title, caption_text)
+    horizon = max((float(km["week"].max()) for curves in panels.values()
+                   for km in curves.values()), default=0.0)
+    for i, (panel, curves) in enumerate(panels.items()):
+        row, col = divmod(i, ncols)
+        ax = _axes_at(fig, left + col * (panel_w + gap_w),
+                      height - SUPTITLE_HEIGHT - row * slot_h - title_h - panel_h,
+                      panel_w, panel_h)
+        for label, km_df in curves.items():
+            _km_on_axes(ax, km_df, str(label), colours[label], OVERLAY_BAND_ALPHA)
+        if panel:
+            ax.set_title(panel, fontsize=SWEEP_TITLE_FONTSIZE)
+        ax.set_xlim(0, horizon if horizon > 0 else 1.0)
+        _probability_axis(ax)
+        ax.set_yticks(SURVIVAL_Y_TICKS)
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+        ax.tick_params(labelsize=SWEEP_FONTSIZE, length=2, labelleft=col == 0)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("weeks since first ceasefire", fontsize=SWEEP_FONTSIZE)
+        if col == 0:
+            ax.set_ylabel("share still holding", fontsize=SWEEP_FONTSIZE)
+    legend_cols = min(legend_cols, len(labels))
+    _legend_above_caption(fig, handles, labels, legend_cols, legend_title)
+    return _sweep_finish(fig, title, caption_text)
+
+
+# --------------------------------------------------------------------------- #
 # Saving
 # --------------------------------------------------------------------------- #
 def save_figure(
@@ -678,17 +1125,33 @@ def _fixed_colour(level: Any, default: str) -> str:
     return OUTCOME_COLOURS.get(key, PHASE_COLOURS.get(key, default))
 
 
-def plot_forest(table: pd.DataFrame, caption_text: str) -> Figure:
-    """Paired differences against the first scenario, one panel per outcome.
+def plot_forest(table: pd.DataFrame, caption_text: str, *, reference: str | None = None,
+                title: str | None = None, xlabel: str | None = None, ylabel: str = "",
+                separators: Any = ()) -> Figure:
+    """Paired differences against a reference, with their 95% intervals.
+
+    Without ``reference`` (``ceasefire-sim-compare``): each scenario against the first, one
+    panel per outcome stacked vertically, a colour per scenario. With ``reference`` (the rows of
+    a sweep): one row per scenario or point, including the reference itself (marked, its tick
+    label in bold), one panel per outcome side by side sharing the row labels; a row is
+    vermillion when its interval lies above 0, blue below 0, grey when it includes 0.
 
     Args:
         table: Rows with ``outcome`` (a label), ``scenario``, ``diff``, ``lo``, ``hi`` (the
-            difference from the first scenario and its paired 95% interval).
+            difference from the reference and its paired 95% interval; NaN: not paired).
         caption_text: Caption line.
+        reference: The ``scenario`` label of the reference row (see above).
+        title: Figure title (with ``reference``).
+        xlabel: X axis label of each panel (with ``reference``).
+        ylabel: What the rows are (with ``reference``).
+        separators: Row indices where a new group of rows starts (with ``reference``).
 
     Returns:
-        The figure: a point and an interval per scenario, a line at 0.
+        The figure: a point and an interval per row, a line at 0.
     """
+    if reference is not None:
+        return _forest_columns(table, caption_text, reference, title=title, xlabel=xlabel,
+                               ylabel=ylabel, separators=separators)
     outcomes = list(dict.fromkeys(table["outcome"]))
     scenarios = list(dict.fromkeys(table["scenario"]))
     height = 1.2 + 0.45 * len(scenarios) * len(outcomes)
@@ -709,3 +1172,53 @@ def plot_forest(table: pd.DataFrame, caption_text: str) -> Figure:
                         "scenario (paired 95% interval)")
     return _finish(fig, "Each scenario against the first, over common random numbers",
                    caption_text)
+
+
+def _forest_columns(table: pd.DataFrame, caption_text: str, reference: str, *,
+                    title: str | None, xlabel: str | None, ylabel: str,
+                    separators: Any) -> Figure:
+    """The side-by-side forest plot of :func:`plot_forest` (one row per item)."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    rows = list(dict.fromkeys(table["scenario"]))
+    n = len(rows)
+    names = [f"{r} (reference)" if r == reference else str(r) for r in rows]
+    titles = [_wrap(o, 40) for o in outcomes]
+    colour_of = {"higher": FOREST_HIGHER, "lower": FOREST_LOWER, "unclear": FOREST_UNCLEAR}
+    legend_labels = ["interval above 0", "interval below 0", "interval includes 0", "reference"]
+    legend_h = _legend_height(1)
+    title = title if title is not None else "Each row against the reference"
+    width, height, left, bottom, axes_h, wrapped = _rows_frame(
+        names, titles, FOREST_PANEL_WIDTH, len(outcomes), extra_bottom=legend_h,
+        bold=[i for i, r in enumerate(rows) if r == reference])
+    fig = _fixed_figure(width, height, title, caption_text)
+    axes = _row_axes(fig, len(outcomes), left, bottom, FOREST_PANEL_WIDTH, axes_h, n, wrapped,
+                     ylabel)
+    y = np.arange(n)[::-1].astype(float)
+    is_ref = np.array([r == reference for r in rows])
+    for ax, outcome, panel_title in zip(axes, outcomes, titles, strict=True):
+        part = table[table["outcome"] == outcome].set_index("scenario").reindex(rows)
+        diff = part["diff"].to_numpy(dtype=float)
+        lo = part["lo"].to_numpy(dtype=float)
+        hi = part["hi"].to_numpy(dtype=float)
+        kind = np.where(lo > 0, "higher", np.where(hi < 0, "lower", "unclear"))
+        shown = ~is_ref & np.isfinite(diff)
+        colours = [colour_of[k] for k in kind[shown]]
+        # One collection of intervals and one of points per panel (cheap to draw).
+        ax.hlines(y[shown], lo[shown], hi[shown], colors=colours, linewidth=1.2)
+        ax.scatter(diff[shown], y[shown], s=16, c=colours, zorder=3)
+        ax.plot(np.zeros(int(is_ref.sum())), y[is_ref], "D", color=OKABE_ITO["black"],
+                markersize=6, zorder=3)
+        ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
+        ax.set_title(panel_title, fontsize=SWEEP_TITLE_FONTSIZE)
+        ax.set_xlabel(xlabel if xlabel is not None else "difference from the reference",
+                      fontsize=SWEEP_FONTSIZE)
+        _separate(ax, separators, n)
+    for tick_label, ref in zip(axes[0].get_yticklabels(), is_ref, strict=True):
+        if ref:
+            tick_label.set_fontweight("bold")
+    handles: list[Any] = [Line2D([], [], marker="o", markersize=4, color=colour_of[k])
+                          for k in ("higher", "lower", "unclear")]
+    handles.append(Line2D([], [], marker="D", markersize=6, linestyle="none",
+                          color=OKABE_ITO["black"]))
+    _legend_above_caption(fig, handles, legend_labels, len(legend_labels))
+    return _sweep_finish(fig, title, caption_text)

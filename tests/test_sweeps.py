@@ -183,7 +183,7 @@ def test_failed_points_file_is_empty_and_sweep_figures_exist(grid: Path) -> None
     failed = pd.read_csv(grid / aggregate.FAILED_CSV)
     assert failed.empty and list(failed.columns) == aggregate.FAILED_COLUMNS
     figures = {p.name for p in (grid / "figures").glob("*.png")}
-    assert figures == {*(f"heatmap_{n}.png" for n in OUTCOMES), "outcomes.png", "survival.png"}
+    assert figures == {"heatmaps.png", "outcomes.png", "forest.png", "survival.png"}
     for name in figures:
         assert (grid / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
