@@ -34,7 +34,7 @@ from omegaconf import DictConfig
 
 from sim import output
 from sim.config import ConfigError, config_from_omegaconf, register_configs
-from sim.overrides import check_overrides
+from sim.overrides import check_overrides, flags_first
 from sim.resources import conf_dir
 from sim.sweeps import folders
 from sim.sweeps.designs import FIELDS as DESIGN_FIELDS
@@ -303,7 +303,7 @@ def main() -> None:
         print(app_help())
         return
     try:
-        sys.argv[1:] = check_overrides(design_args(args))
+        sys.argv[1:] = flags_first(check_overrides(design_args(args)))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_CONFIG) from None

@@ -9,8 +9,8 @@ interval of the difference is much narrower than two separate intervals would su
 
 It prints one table — for each outcome, each scenario's value and its difference from the first
 with the paired interval (P(war or escalation) and ceasefire failures per 100 ceasefire-weeks
-included, and the failure-rate ratio) — and writes ``compare.csv``, ``compare.json`` and
-``figures/compare_forest.png`` into ``--out`` (default ``outputs/compare/<scenarios>``),
+included, and the failure-rate ratio) — and writes ``compare.txt`` (that table),
+``compare.csv``, ``compare.json`` and ``figures/compare_forest.png`` into ``--out`` (default ``outputs/compare/<scenarios>``),
 ``manifest.json`` last. Bad input gets one ``error:`` line and exit code 2 before anything runs.
 """
 
@@ -147,13 +147,13 @@ def write(outdir: Path, rows: list[dict[str, Any]], labels: Sequence[str], cfgs:
     """Write the CSV, JSON, forest plot and (last) the manifest."""
     import pandas as pd
 
-    from sim.output import MANIFEST, atomic_write
+    from sim.output import MANIFEST, atomic_write, csv_text
     from sim.plots import caption, plot_forest, save_figure
 
     (outdir / MANIFEST).unlink(missing_ok=True)
     df = pd.DataFrame(rows)
     written: dict[str, bytes] = {}
-    csv = df.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    csv = csv_text(df, "%.6g")
     meta = {"reference": labels[0], "scenarios": list(labels), "seed": cfgs[0].sim.seed,
             "replications": cfgs[0].sim.replications, "weeks": cfgs[0].sim.weeks,
             "rows": json.loads(df.to_json(orient="records", double_precision=6))}
@@ -164,7 +164,9 @@ def write(outdir: Path, rows: list[dict[str, Any]], labels: Sequence[str], cfgs:
     others = df[df["scenario"] != labels[0]]
     cap = caption(f"reference {labels[0]}", cfgs[0].sim.replications, cfgs[0].sim.seed,
                   f"{len(labels) - 1} scenario(s) compared")
-    png = save_figure(plot_forest(others, cap), outdir / "figures" / "compare_forest.png")
+    fig = plot_forest(others, cap,
+                      xlabel=f"difference from {labels[0]} (paired 95% interval)")
+    png = save_figure(fig, outdir / "figures" / "compare_forest.png")
     written["figures/compare_forest.png"] = Path(png).read_bytes()
     manifest = {"files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(written.items())},
                 "complete": True}
@@ -177,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = OneLineParser(
         prog="ceasefire-sim-compare",
         description="Run scenarios over common random numbers and compare each with the first: "
-                    "paired differences with 95%% intervals.",
+                    "paired differences with 95% intervals.",
         epilog="examples: ceasefire-sim-compare article_baseline no_force sim.replications=4000\n"
                "          ceasefire-sim-compare no_force article_baseline "
                "'article_baseline deployment=after_ceasefire_holds'",

@@ -242,6 +242,30 @@ def check_override(arg: str) -> str:
     return arg
 
 
+def flags_first(args: Iterable[str]) -> list[str]:
+    """The arguments with Hydra's flags (and their values) moved before the overrides.
+
+    Hydra's parser reads the overrides as one run of positional arguments, so a flag after an
+    override (``us.role=none,ground -m``) would end it; moving the flags first accepts any order.
+    """
+    args = list(args)
+    flags: list[str] = []
+    rest: list[str] = []
+    take_value = False
+    for i, arg in enumerate(args):
+        if take_value:
+            flags.append(arg)
+            take_value = False
+        elif arg.startswith("-"):
+            flags.append(arg)
+            flag = arg.split("=", 1)[0]
+            take_value = "=" not in arg and (flag in VALUE_FLAGS or (
+                flag in INFO_FLAGS and i + 1 < len(args) and args[i + 1] in INFO_CHOICES))
+        else:
+            rest.append(arg)
+    return [*flags, *rest]
+
+
 def _key_of(arg: str) -> str:
     body = arg.lstrip("~+")
     return body.split("=", 1)[0]

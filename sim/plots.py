@@ -1142,7 +1142,7 @@ def plot_forest(table: pd.DataFrame, caption_text: str, *, reference: str | None
         caption_text: Caption line.
         reference: The ``scenario`` label of the reference row (see above).
         title: Figure title (with ``reference``).
-        xlabel: X axis label of each panel (with ``reference``).
+        xlabel: X axis label of each panel (with ``reference``), or of the bottom panel.
         ylabel: What the rows are (with ``reference``).
         separators: Row indices where a new group of rows starts (with ``reference``).
 
@@ -1168,8 +1168,7 @@ def plot_forest(table: pd.DataFrame, caption_text: str, *, reference: str | None
         ax.set_yticks(y, [textwrap.fill(str(s), 40) for s in rows["scenario"]])
         ax.set_title(outcome, fontsize=10, loc="left")
         ax.grid(axis="x", alpha=0.3)
-    axes[-1].set_xlabel(f"difference from {scenarios[0] if len(scenarios) == 1 else 'the first'} "
-                        "scenario (paired 95% interval)")
+    axes[-1].set_xlabel(xlabel or "difference from the first scenario (paired 95% interval)")
     return _finish(fig, "Each scenario against the first, over common random numbers",
                    caption_text)
 

@@ -150,6 +150,7 @@ def test_rulebook_to_a_full_device_is_one_line(tmp_path: Path) -> None:
     ["--info", "defaults"],
     ["-sc", "install=bash"],
     ["--hydra-help"],
+    ["us.role=none", "--cfg", "job"],  # a flag after an override
 ])
 def test_hydra_flags_pass_the_pre_check(tmp_path: Path, args: list[str]) -> None:
     proc = run([script("ceasefire-sim"), *args], tmp_path)
