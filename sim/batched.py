@@ -7,11 +7,15 @@ counter-based streams (:mod:`sim.streams`). For the same seeds both engines give
 event weeks, counts and weekly paths, replication by replication; a test holds them together.
 
 Rules are evaluated only in the rows where their result is used (they are elementwise, so this
-changes no number). The engine runs on a *vector config* (:mod:`sim.stacking`): a parameter is a
-scalar shared by every row or an array with one value per row, so a block of design points can run
-as one batch (:func:`run_points`) with exactly the numbers each point gives alone (:func:`run_batch`).
-The weekly paths are either kept per replication or reduced week by week into
-:class:`sim.pathstats.PathStats`.
+changes no number): the rows are split by phase once a week (:class:`Phases`), each decision is kept
+as the rows where it was taken, and what depends only on the deployed force (the troops, the threat
+and credibility perceived, the force's exposure, deterrent presence and monitoring) is recomputed
+only in the rows where the force changed. The engine runs on a *vector config*
+(:mod:`sim.stacking`): a parameter is a scalar shared by every row or an array with one value per
+row, so a block of design points can run as one batch (:func:`run_points`) with exactly the numbers
+each point gives alone (:func:`run_batch`). The weekly paths are either kept per replication or
+reduced week by week, touching only the rows whose values changed
+(:class:`sim.pathstats.RunningReduction`), into :class:`sim.pathstats.PathStats`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from numpy.typing import NDArray
 from sim import rules, streams
 from sim.config import Config
 from sim.derived import GERMANY, N_SLOTS, PATH_INDICATORS
-from sim.pathstats import PathStats, PointView, WeeklySummary, reduce_week, specs
+from sim.pathstats import PathStats, PointView, RunningReduction, WeeklySummary, specs
 from sim.rules import Cause, Phase
 from sim.stacking import at, col, stack_configs, stack_derived, week_value
 
@@ -91,15 +95,20 @@ class State:
     land_d: NDArray[np.float64]
     sea_d: NDArray[np.float64]
     air_d: NDArray[np.float64]
+    troops: NDArray[np.float64]  # land_d + sea_d + air_d, recomputed in the rows where they change
     flags_d: NDArray[np.int64]
     members_in: NDArray[np.int64]
     pledged: NDArray[np.float64]
     us_form: NDArray[np.int64]
     us_strength: NDArray[np.float64]
-    # This week's perceptions (recorded) and the running tallies.
+    # This week's perceptions (recorded), what the deployed force offers, and the running tallies.
     threat: NDArray[np.float64]
     credibility: NDArray[np.float64]
+    exposure: NDArray[np.float64]  # the force's exposure to strikes
+    presence: NDArray[np.float64]  # its deterrent presence
+    watched: NDArray[np.float64]  # its monitoring capacity
     changed: NDArray[np.bool_]  # rows whose troops or pledges changed since the last perceive
+    perceived: NDArray[np.int64]  # the rows the last perceive recomputed
     violations: NDArray[np.int64]
     referendum_passed: NDArray[np.bool_]
     escalation_from: NDArray[np.int64]
@@ -107,25 +116,75 @@ class State:
     tallies: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     events: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
-    @property
-    def troops(self) -> NDArray[np.float64]:
-        """Troops deployed."""
-        return self.land_d + self.sea_d + self.air_d
+    def update_troops(self, rows: NDArray[np.int64]) -> None:
+        """Recompute the troops deployed in the given rows (after their domains changed)."""
+        self.troops[rows] = self.land_d[rows] + self.sea_d[rows] + self.air_d[rows]
+
+
+@dataclass
+class Phases:
+    """The rows in each phase at the start of a week, as ascending row indices.
+
+    The phase changes only at the end of the week (:func:`apply`), so the deploy, decide and apply
+    sub-steps share these; most rows are usually at war, and the other subsets are small.
+    """
+
+    at_war: NDArray[np.bool_]
+    war: NDArray[np.int64]
+    ceasefire: NDArray[np.int64]
+    peace: NDArray[np.int64]  # ceasefire or settlement
+
+    @classmethod
+    def of(cls, phase: NDArray[np.int8]) -> Phases:
+        """Split the rows by phase."""
+        at_war = phase == Phase.WAR
+        other = np.flatnonzero(~at_war)
+        code = phase[other]
+        in_cf = code == Phase.CEASEFIRE
+        return cls(at_war, np.flatnonzero(at_war), other[in_cf],
+                   other[in_cf | (code == Phase.SETTLEMENT)])
 
 
 @dataclass
 class Decisions:
-    """What the actors decided this week (arrays over replications)."""
+    """What the actors decided this week: the rows where each decision was taken (ascending),
+    and, for the decisions the phase transition reads, the same as masks over replications."""
 
-    talks: NDArray[np.bool_]
     strike: NDArray[np.bool_]
     escalate: NDArray[np.bool_]
     agreed: NDArray[np.bool_]
     collapse: NDArray[np.bool_]
     settle: NDArray[np.bool_]
-    vote_held: NDArray[np.bool_]
-    vote_failed: NDArray[np.bool_]
-    terms_accepted: NDArray[np.bool_]
+    struck_rows: NDArray[np.int64]
+    agreed_rows: NDArray[np.int64]
+    collapse_rows: NDArray[np.int64]
+    settle_rows: NDArray[np.int64]
+    terms_rows: NDArray[np.int64]  # Russia accepted the terms
+    vote_rows: NDArray[np.int64]  # a referendum was held
+    failed_rows: NDArray[np.int64]  # ... and failed
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _mask(n: int, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+def _pairs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.nonzero`` of a rows × slots mask (the same pairs, in the same order, faster)."""
+    return np.divmod(np.flatnonzero(mask), N_SLOTS)
+
+
+def _union(*parts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Ascending union of a few small ascending row arrays."""
+    rows = np.concatenate(parts)
+    if rows.size < 2:
+        return rows
+    rows.sort()
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
 
 
 def _gap(s: State, claim: Any, rows: NDArray[np.int64] | slice = slice(None)) -> NDArray:
@@ -168,13 +227,15 @@ def initial_state(cfg: VCfg, d: VDer, keys: NDArray[np.uint64]) -> State:
         since=np.zeros((n, N_SLOTS), dtype=np.int64),
         leave_week=np.full((n, N_SLOTS), rules.NEVER, dtype=np.int64),
         next_leave=np.full(n, rules.NEVER, dtype=np.int64),
-        land_d=zeros.copy(), sea_d=zeros.copy(), air_d=zeros.copy(),
+        land_d=zeros.copy(), sea_d=zeros.copy(), air_d=zeros.copy(), troops=zeros.copy(),
         flags_d=np.zeros(n, dtype=np.int64), members_in=in_coalition.sum(axis=1),
         pledged=(pledge * in_coalition).sum(axis=1) * d.pledging,
         us_form=form,
         us_strength=rules.us_strength(form, us.strength_intelligence, us.strength_air_support,
                                       us.strength_ground),
-        threat=zeros.copy(), credibility=zeros.copy(), changed=np.ones(n, dtype=bool),
+        threat=zeros.copy(), credibility=zeros.copy(), exposure=zeros.copy(),
+        presence=zeros.copy(), watched=zeros.copy(), changed=np.ones(n, dtype=bool),
+        perceived=_NO_ROWS,
         violations=np.zeros(n, dtype=np.int64),
         referendum_passed=np.zeros(n, dtype=bool), escalation_from=np.full(n, -1, dtype=np.int64),
         peak_troops=zeros.copy(),
@@ -191,16 +252,17 @@ def initial_state(cfg: VCfg, d: VDer, keys: NDArray[np.uint64]) -> State:
 
 
 def perceive(s: State, cfg: VCfg, d: VDer) -> None:
-    """Russia's threat perception and the guarantee's credibility as Ukraine sees it.
+    """Russia's threat perception and the guarantee's credibility as Ukraine sees it, and the
+    deployed force's exposure to strikes, deterrent presence and monitoring capacity.
 
-    Both depend only on the troops deployed and pledged, so they are recomputed only in the rows
-    where those changed.
+    All depend only on the troops deployed and pledged (and on the US backing, drawn once), so
+    they are recomputed only in the rows where those changed.
     """
-    rows = np.flatnonzero(s.changed)
+    rows = s.perceived = np.flatnonzero(s.changed)
     if not rows.size:
         return
-    rus, ukr = cfg.russia, cfg.ukraine
-    troops = s.land_d[rows] + s.sea_d[rows] + s.air_d[rows]
+    rus, ukr, dep, frc = cfg.russia, cfg.ukraine, cfg.deployment, cfg.force
+    troops = s.troops[rows]
     s.threat[rows] = (
         rules.deployment_threat(troops, at(rus.threat_per_10k, rows), rus.force_consent)
         + rules.narrative_threat(at(d.named_units, rows) & (troops == 0),
@@ -208,15 +270,31 @@ def perceive(s: State, cfg: VCfg, d: VDer) -> None:
     s.credibility[rows] = rules.guarantee_credibility(
         s.pledged[rows], at(d.us_expected, rows), at(ukr.credibility_scale, rows),
         at(ukr.credibility_us_floor, rows), at(d.credibility_discount, rows))
+    air, us = s.air_d[rows], s.us_strength[rows]
+    s.exposure[rows] = rules.force_exposure(s.land_d[rows], s.sea_d[rows], air,
+                                            at(dep.exposure_sea, rows), at(dep.exposure_air, rows),
+                                            at(d.posture_mult, rows))
+    s.presence[rows] = rules.deterrent_presence(troops, s.flags_d[rows], us,
+                                                at(frc.troops_need, rows),
+                                                at(frc.flag_weight, rows), at(frc.us_share, rows))
+    s.watched[rows] = rules.monitoring(troops, air, us, at(frc.air_need, rows),
+                                       at(frc.us_isr, rows))
     s.changed[rows] = False
 
 
-def deploy(s: State, cfg: VCfg, d: VDer, week: int) -> None:
-    """1. Coalition members deploy when the schedule (and, for Germany, its condition) says so."""
+def deploy(s: State, cfg: VCfg, d: VDer, week: int, ph: Phases) -> None:
+    """1. Coalition members deploy when the schedule (and, for Germany, its condition) says so.
+
+    The schedule calls for troops only in a ceasefire or after a settlement, so only those rows
+    are looked at.
+    """
     dep, coa = cfg.deployment, cfg.coalition
-    due = rules.deployment_due(d.timing, s.phase, s.weeks_in_cf, dep.hold_weeks,
+    p = ph.peace
+    if not p.size:
+        return
+    due = rules.deployment_due(d.timing, s.phase[p], s.weeks_in_cf[p], at(dep.hold_weeks, p),
                                coa.respect_russian_veto, cfg.terms.force_stays)
-    rows = np.flatnonzero(due & (s.flags_d < s.members_in))
+    rows = p[due & (s.flags_d[p] < s.members_in[p])]
     if not rows.size:
         return
     germany = rules.germany_ready(coa.germany_condition, s.phase[rows], s.weeks_in_cf[rows],
@@ -227,10 +305,10 @@ def deploy(s: State, cfg: VCfg, d: VDer, week: int) -> None:
     s.land_d[rows] += (s.land[rows] * newly).sum(axis=1)
     s.sea_d[rows] += (s.sea[rows] * newly).sum(axis=1)
     s.air_d[rows] += (s.air[rows] * newly).sum(axis=1)
+    s.update_troops(rows)
     s.flags_d[rows] += newly.sum(axis=1)
     s.changed[rows] = True
     # Erosion starts this week: the member leaves in the week its eroded resolve crosses.
-    coa = cfg.coalition
     since = week - 1
     leave = since + rules.weeks_until_withdrawal(s.resolve[rows], col(at(coa.threshold, rows)),
                                                  col(at(coa.erosion_per_year, rows)))
@@ -239,55 +317,45 @@ def deploy(s: State, cfg: VCfg, d: VDer, week: int) -> None:
     s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
-def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
+def decide(s: State, cfg: VCfg, d: VDer, week: int, ph: Phases, draw) -> Decisions:
     """2–4. Talks, then Russia's and Ukraine's decisions from the state at the start of the week."""
     rus, ukr, cf, frc = cfg.russia, cfg.ukraine, cfg.ceasefire, cfg.force
     claim = cfg.battlefield.claim
     n = len(s.phase)
-    at_war = s.phase == Phase.WAR
-    in_cf = s.phase == Phase.CEASEFIRE
-    in_peace = in_cf | (s.phase == Phase.SETTLEMENT)
 
     # Talks: in war, and in a ceasefire with terms on the table.
-    offer = np.zeros(n, dtype=bool)
-    cf_now = np.flatnonzero(in_cf)  # terms are on the table only in a ceasefire
-    if cf_now.size:
-        c = cf_now
-        offer[c] = rules.terms_on_offer(s.phase[c], s.weeks_in_cf[c], s.vote_week[c] >= 0,
-                                        week >= s.cooldown_until[c], ukr.referendum_required,
-                                        at(ukr.martial_law_lift_weeks, c))
-    talks = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(at_war | offer)
+    offer = c = ph.ceasefire  # terms are on the table only in a ceasefire
+    if c.size:
+        offer = c[rules.terms_on_offer(s.phase[c], s.weeks_in_cf[c], s.vote_week[c] >= 0,
+                                       week >= s.cooldown_until[c], ukr.referendum_required,
+                                       at(ukr.martial_law_lift_weeks, c))]
+    war_talks = terms_talks = _NO_ROWS
+    rows = np.concatenate((ph.war, offer))  # war rows first, then the rows offered terms
     if rows.size:
-        talks[rows] = (draw(_TALK, rows) < week_value(d.talk_prob, week, rows)) & (
+        talks = (draw(_TALK, rows) < week_value(d.talk_prob, week, rows)) & (
             rules.round_not_lost_to_venue(draw(_VENUE, rows), at(cfg.talks.moscow_share, rows)))
+        n_war = len(ph.war)  # (``compress``: a boolean index, much faster at these densities)
+        war_talks, terms_talks = ph.war.compress(talks[:n_war]), offer.compress(talks[n_war:])
 
     perceive(s, cfg, d)
-    troops = s.troops
 
     # Russia: a strike on the deployed force.
-    strike = np.zeros(n, dtype=bool)
-    escalate = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero((troops > 0) & (s.phase != Phase.ESCALATION))
+    struck = escalated = _NO_ROWS
+    rows = np.flatnonzero((s.troops > 0) & (s.phase != Phase.ESCALATION))
     if rows.size:
-        dep = cfg.deployment
-        exposure = rules.force_exposure(s.land_d[rows], s.sea_d[rows], s.air_d[rows],
-                                        at(dep.exposure_sea, rows), at(dep.exposure_air, rows),
-                                        at(d.posture_mult, rows))
         p = rules.strike_probability(
-            exposure, s.us_strength[rows], s.flags_d[rows], s.phase[rows] == Phase.SETTLEMENT,
+            s.exposure[rows], s.us_strength[rows], s.flags_d[rows], s.phase[rows] == Phase.SETTLEMENT,
             at(rus.strike_propensity, rows), at(rus.deterrence_us, rows),
             at(rus.deterrence_flags, rows), at(rus.settlement_hostility, rows),
             rus.force_consent)
-        strike[rows] = draw(_STRIKE, rows) < p
-        hit = rows[strike[rows]]
-        if hit.size:
-            escalate[hit] = rules.strike_escalates(draw(_ESCALATE, hit),
-                                                   at(rus.escalation_prob, hit))
+        struck = rows[draw(_STRIKE, rows) < p]
+        if struck.size:
+            escalated = struck[rules.strike_escalates(draw(_ESCALATE, struck),
+                                                      at(rus.escalation_prob, struck))]
 
     # A ceasefire: both sides accept in a round of talks.
-    agreed = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(at_war & talks)
+    agreed = _NO_ROWS
+    rows = war_talks
     if rows.size:
         p_r = rules.russia_ceasefire_acceptance(
             at(rus.accept_intercept, rows), week_value(d.mediation, week, rows),
@@ -299,13 +367,12 @@ def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
         p_u = rules.ukraine_ceasefire_acceptance(
             at(ukr.accept_intercept, rows), s.credibility[rows], at(ukr.guarantee_weight, rows),
             s.weary_u[rows], at(ukr.weariness_weight, rows))
-        agreed[rows] = rules.ceasefire_agreed(True, draw(_ACC_R, rows), p_r, draw(_ACC_U, rows),
-                                              p_u)
+        agreed = rows[rules.ceasefire_agreed(True, draw(_ACC_R, rows), p_r, draw(_ACC_U, rows),
+                                             p_u)]
 
     # Terms: Russia accepts or not; a vote is then scheduled (or, with no referendum, signed).
-    settle = np.zeros(n, dtype=bool)
-    terms_accepted = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(offer & talks)
+    terms = _NO_ROWS
+    rows = terms_talks
     if rows.size:
         p_pass = _pass_probability(s, cfg, d, rows)
         risk = 1.0 - p_pass if ukr.referendum_required else 0.0 * p_pass
@@ -318,50 +385,42 @@ def decide(s: State, cfg: VCfg, d: VDer, week: int, draw) -> Decisions:
                                    rus.force_consent),
             risk, at(rus.referendum_discount, rows), week_value(d.mediation, week, rows),
             at(rus.mediation_weight, rows), s.weary_r[rows], at(rus.weariness_weight, rows))
-        terms_accepted[rows] = draw(_TERMS, rows) < p_t
+        terms = rows[draw(_TERMS, rows) < p_t]
 
-    # Ukraine's voters: the referendum scheduled for this week.
-    vote_held = np.zeros(n, dtype=bool)
-    due = np.flatnonzero(s.vote_week == week)
-    vote_held[due] = s.phase[due] == Phase.CEASEFIRE
-    vote_failed = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(vote_held)
-    if rows.size:
-        passed = draw(_VOTE, rows) < _pass_probability(s, cfg, d, rows)
-        settle[rows] = passed
-        vote_failed[rows] = ~passed
+    # Ukraine's voters: the referendum scheduled for this week (held only in a ceasefire).
+    settle = voted = failed = _NO_ROWS
+    if c.size:
+        voted = c[s.vote_week[c] == week]
+    if voted.size:
+        passed = draw(_VOTE, voted) < _pass_probability(s, cfg, d, voted)
+        settle, failed = voted[passed], voted[~passed]
     if not ukr.referendum_required:
-        settle |= terms_accepted
+        settle = _union(settle, terms)
 
     # Russia's decision to renew the war, during a ceasefire or after a settlement.
-    collapse = np.zeros(n, dtype=bool)
+    collapse = _NO_ROWS
     s.violations = np.zeros(n, dtype=np.int64)
-    rows = np.flatnonzero(in_peace)
+    rows = ph.peace
     if rows.size:
-        cf_rows = rows[s.phase[rows] == Phase.CEASEFIRE]
-        if cf_rows.size:
-            s.violations[cf_rows] = _violations(draw(_VIOL, cf_rows), d, cf_rows)
-        tr, us = troops[rows], s.us_strength[rows]
+        if c.size:
+            s.violations[c] = _violations(draw(_VIOL, c), d, c)
         kappa = at(frc.kappa, rows)
-        presence = rules.deterrent_presence(tr, s.flags_d[rows], us, at(frc.troops_need, rows),
-                                            at(frc.flag_weight, rows), at(frc.us_share, rows))
-        watched = rules.monitoring(tr, s.air_d[rows], us, at(frc.air_need, rows),
-                                   at(frc.us_isr, rows))
         log_risk = rules.renewal_log_risk(
             _gap(s, claim, rows), s.momentum_at_start[rows], s.threat[rows],
-            s.failed_vote[rows], presence, s.phase[rows] == Phase.SETTLEMENT,
+            s.failed_vote[rows], s.presence[rows], s.phase[rows] == Phase.SETTLEMENT,
             at(cf.gap_hazard, rows), at(cf.momentum_hazard, rows), at(cf.threat_hazard, rows),
             at(cf.failed_referendum_hazard, rows), kappa, at(frc.cost_weight, rows),
             at(cf.settlement_factor, rows))
         viol = rules.violations_factor(s.violations[rows], at(cf.violation_hazard, rows),
-                                       watched, kappa, at(frc.monitoring_weight, rows))
+                                       s.watched[rows], kappa, at(frc.monitoring_weight, rows))
         hazard = rules.collapse_hazard(s.weeks_in_cf[rows], at(cf.hazard_initial, rows),
                                        at(cf.hazard_floor, rows),
                                        at(cf.hazard_decay_weeks, rows), log_risk, viol,
                                        cf.strategic_feedbacks)
-        collapse[rows] = draw(_RENEW, rows) < hazard
-    return Decisions(talks, strike, escalate, agreed, collapse, settle, vote_held, vote_failed,
-                     terms_accepted)
+        collapse = rows[draw(_RENEW, rows) < hazard]
+    return Decisions(_mask(n, struck), _mask(n, escalated), _mask(n, agreed),
+                     _mask(n, collapse), _mask(n, settle), struck, agreed, collapse, settle,
+                     terms, voted, failed)
 
 
 def _violations(u: NDArray[np.float64], d: VDer, rows: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -395,24 +454,23 @@ def _withdraw_force(s: State, cfg: VCfg, rows: NDArray[np.int64], week: int) -> 
     s.deployed[rows] = False
     s.leave_week[rows] = rules.NEVER
     s.next_leave[rows] = rules.NEVER
-    s.land_d[rows] = s.sea_d[rows] = s.air_d[rows] = 0.0
+    s.land_d[rows] = s.sea_d[rows] = s.air_d[rows] = s.troops[rows] = 0.0
     s.flags_d[rows] = 0
     s.changed[rows] = True
 
 
-def _cohesion(s: State, cfg: VCfg, d: VDer, strike: NDArray[np.bool_], week: int,
-              kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> None:
+def _cohesion(s: State, cfg: VCfg, d: VDer, hit: NDArray[np.int64], week: int,
+              shares: Any) -> None:
     """Strikes and the cost of staying wear resolve down; members below threshold leave.
 
     Erosion is linear while deployed, so a deployed member's week of leaving is known when it
-    deploys (:func:`sim.rules.weeks_until_withdrawal`); only rows with a strike or a member due
-    to leave this week are touched.
+    deploys (:func:`sim.rules.weeks_until_withdrawal`); only rows with a strike (``hit``) or a
+    member due to leave this week are touched. ``shares(hit, week)`` draws the members' shares of
+    the shock.
     """
     coa = cfg.coalition
-    leave = np.zeros((0, N_SLOTS), dtype=bool)
-    hit = np.flatnonzero(strike)
     if hit.size:  # every member still in absorbs the shock; a deployed one restarts its erosion
-        u = streams.table(kp_coh[hit], [week], ic_coh)[:, 0, :]
+        u = shares(hit, week)
         dep, inn = s.deployed[hit], s.in_coalition[hit]
         erosion, threshold = col(at(coa.erosion_per_year, hit)), col(at(coa.threshold, hit))
         base = np.where(dep, rules.resolve_erosion(s.resolve[hit], week - 1 - s.since[hit],
@@ -429,33 +487,31 @@ def _cohesion(s: State, cfg: VCfg, d: VDer, strike: NDArray[np.bool_], week: int
         # Members not deployed leave at once if the shock took them below the threshold.
         out = inn & ~dep & ~rules.stays_in(s.resolve[hit], threshold)
         if out.any():
-            _leave(s, d, hit, out)
+            _leave(s, d, hit, *_pairs(out))
     rows = np.flatnonzero(s.next_leave == week)
     if rows.size:  # leave_week is NEVER for members not deployed or gone
-        leave = s.leave_week[rows] == week
-        ri, si = np.nonzero(leave)
+        ri, si = _pairs(s.leave_week[rows] == week)
         rr = rows[ri]
         s.resolve[rr, si] = rules.resolve_erosion(s.resolve[rr, si], week - s.since[rr, si],
                                                   at(coa.erosion_per_year, rr))
-        _leave(s, d, rows, leave)
+        _leave(s, d, rows, ri, si)
 
 
-def _leave(s: State, d: VDer, rows: NDArray[np.int64], leave: NDArray[np.bool_]) -> None:
-    """Members ``leave`` (rows × slots) withdraw from the coalition for good.
+def _leave(s: State, d: VDer, rows: NDArray[np.int64], ri: NDArray[np.int64],
+           si: NDArray[np.int64]) -> None:
+    """Members ``si`` of rows ``rows[ri]`` withdraw from the coalition for good.
 
     Usually only a few members of a row leave at once, so the totals are updated from the
-    (row, slot) pairs alone; the troop numbers are whole, so the sums are exact.
+    (row, slot) pairs alone; the troop numbers are whole, so the sums are exact in any order.
     """
-    ri, si = np.nonzero(leave)
     rr = rows[ri]
-    n = len(rows)
     gone = s.deployed[rr, si]
     for total, per in ((s.land_d, s.land), (s.sea_d, s.sea), (s.air_d, s.air)):
-        total[rows] -= np.bincount(ri, weights=per[rr, si] * gone, minlength=n)
-    s.flags_d[rows] -= np.bincount(ri, weights=gone, minlength=n).astype(np.int64)
-    s.members_in[rows] -= np.bincount(ri, minlength=n)
-    s.pledged[rows] -= np.bincount(ri, weights=s.pledge[rr, si], minlength=n) * at(d.pledging,
-                                                                                   rows)
+        np.subtract.at(total, rr, per[rr, si] * gone)
+    s.update_troops(rows)
+    np.subtract.at(s.flags_d, rr, gone)
+    np.subtract.at(s.members_in, rr, 1)
+    np.subtract.at(s.pledged, rr, s.pledge[rr, si] * at(d.pledging, rr))
     s.in_coalition[rr, si] = False
     s.deployed[rr, si] = False
     s.changed[rows] = True
@@ -463,32 +519,37 @@ def _leave(s: State, d: VDer, rows: NDArray[np.int64], leave: NDArray[np.bool_])
     s.next_leave[rows] = s.leave_week[rows].min(axis=1)
 
 
-def apply(s: State, cfg: VCfg, d: VDer, week: int, dec: Decisions, draw,
-          kp_coh: NDArray[np.uint64], ic_coh: NDArray[np.uint64]) -> NDArray[np.int8]:
-    """5. The model applies every decision at once; returns this week's transition causes."""
+def apply(s: State, cfg: VCfg, d: VDer, week: int, ph: Phases, dec: Decisions, draw,
+          shares: Any) -> NDArray[np.int64]:
+    """5. The model applies every decision at once; returns the rows where the phase may have
+    changed (the only rows where it can)."""
     ukr, bf = cfg.ukraine, cfg.battlefield
     old = s.phase
-    _cohesion(s, cfg, d, dec.strike, week, kp_coh, ic_coh)
+    _cohesion(s, cfg, d, dec.struck_rows, week, shares)
     # The transition rule is elementwise: apply it only where something happened this week.
     new, cause = old.copy(), np.zeros_like(old)
-    moved = np.flatnonzero(dec.agreed | dec.collapse | dec.strike | dec.settle | dec.escalate)
-    if moved.size:
+    moved = _union(dec.agreed_rows, dec.collapse_rows, dec.struck_rows, dec.settle_rows)
+    if moved.size:  # (an escalation only follows a strike)
         new[moved], cause[moved] = rules.transition(
             old[moved], dec.agreed[moved], dec.collapse[moved], dec.strike[moved],
             dec.settle[moved], dec.escalate[moved])
+    old_m, new_m, cause_m = old[moved], new[moved], cause[moved]
 
     # The referendum: a vote scheduled after Russia accepts terms; a failed vote cools down.
-    scheduled = np.flatnonzero(dec.terms_accepted & ukr.referendum_required)
-    s.vote_week[scheduled] = week + at(ukr.referendum_weeks, scheduled)
-    s.vote_week[dec.vote_held] = -1
-    failed = np.flatnonzero(dec.vote_failed)
-    s.cooldown_until[failed] = week + at(ukr.referendum_cooldown_weeks, failed)
-    s.failed_vote |= dec.vote_failed & (new == Phase.CEASEFIRE)
+    if ukr.referendum_required:
+        scheduled = dec.terms_rows
+        s.vote_week[scheduled] = week + at(ukr.referendum_weeks, scheduled)
+    s.vote_week[dec.vote_rows] = -1
+    failed = dec.failed_rows
+    if failed.size:
+        s.cooldown_until[failed] = week + at(ukr.referendum_cooldown_weeks, failed)
+        s.failed_vote[failed[new[failed] == Phase.CEASEFIRE]] = True
 
-    rows = np.flatnonzero(rules.force_withdraws(new, old, cfg.force.withdraw_on_collapse))
+    # The force goes home where peace collapsed into war (only the moved rows changed phase).
+    rows = moved[rules.force_withdraws(new_m, old_m, cfg.force.withdraw_on_collapse)]
     if rows.size:
         _withdraw_force(s, cfg, rows, week)
-    settled = np.flatnonzero(cause == Cause.SETTLEMENT)
+    settled = moved[cause_m == Cause.SETTLEMENT]
     if settled.size:
         s.failed_vote[settled] = False  # the vote that counted passed
         if d.recognise_claim:
@@ -496,8 +557,8 @@ def apply(s: State, cfg: VCfg, d: VDer, week: int, dec: Decisions, draw,
             s.outside[settled] = 0.0
         if not cfg.terms.force_stays:
             _withdraw_force(s, cfg, settled, week)
-    ended = np.flatnonzero((new == Phase.WAR) & (old != Phase.WAR))
-    started = np.flatnonzero(cause == Cause.CEASEFIRE_AGREED)
+    ended = moved[(new_m == Phase.WAR) & (old_m != Phase.WAR)]
+    started = moved[cause_m == Cause.CEASEFIRE_AGREED]
     for r in (ended, started):
         if r.size:
             s.vote_week[r] = -1
@@ -505,51 +566,53 @@ def apply(s: State, cfg: VCfg, d: VDer, week: int, dec: Decisions, draw,
             s.failed_vote[r] = False
     s.momentum_at_start[started] = s.momentum[started]
 
-    war_rows = np.flatnonzero(old == Phase.WAR)
-    if war_rows.size:
-        z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, war_rows), draw(_Z_TERR, war_rows))
-        r = war_rows
-        s.momentum[r] = rules.momentum_update(
+    r = ph.war
+    if r.size:
+        z_mom, z_terr = streams.normal_pair(draw(_Z_MOM, r), draw(_Z_TERR, r))
+        momentum = rules.momentum_update(
             s.momentum[r], at(d.momentum_mean, r), at(bf.momentum_persistence, r),
             at(bf.momentum_sd, r), z_mom)
+        s.momentum[r] = momentum
         s.in_claim[r], s.outside[r] = rules.territory_update(
-            s.in_claim[r], s.outside[r], s.momentum[r], at(bf.claim, r), at(bf.slowdown_gap, r),
+            s.in_claim[r], s.outside[r], momentum, at(bf.claim, r), at(bf.slowdown_gap, r),
             at(bf.gains_in_claim, r), at(bf.territory_noise, r), z_terr)
-    at_war = old == Phase.WAR
-    s.weary_r = rules.weariness_update(s.weary_r, at_war, d.russia_growth,
+    s.weary_r = rules.weariness_update(s.weary_r, ph.at_war, d.russia_growth,
                                        cfg.ceasefire.weariness_decay)
-    s.weary_u = rules.weariness_update(s.weary_u, at_war, d.ukraine_growth,
+    s.weary_u = rules.weariness_update(s.weary_u, ph.at_war, d.ukraine_growth,
                                        cfg.ceasefire.weariness_decay)
-    peace = (new == Phase.CEASEFIRE) | (new == Phase.SETTLEMENT)
-    s.weeks_in_cf += 1
-    s.weeks_in_cf[~peace] = 0
+    # Weeks since the current ceasefire began: zero outside a ceasefire or settlement, so only
+    # the rows in peace count on, and the rows that left it (or just entered it) restart.
+    s.weeks_in_cf[ph.peace] += 1
+    s.weeks_in_cf[moved[(new_m != Phase.CEASEFIRE) & (new_m != Phase.SETTLEMENT)]] = 0
     s.weeks_in_cf[started] = 0
-    _tally(s, week, old, new, cause, dec)
+    _tally(s, week, ph, moved, old_m, new_m, cause, dec)
     s.phase = new
     np.maximum(s.peak_troops, s.troops, out=s.peak_troops)
-    return cause
+    return moved
 
 
-def _tally(s: State, week: int, old: NDArray, new: NDArray, cause: NDArray,
-           dec: Decisions) -> None:
-    """Counts and first-event weeks. Every week adds the weeks in a ceasefire, the strikes and
-    the violations; the rest is done only in the rows where the phase changed."""
+def _tally(s: State, week: int, ph: Phases, moved: NDArray[np.int64], old: NDArray,
+           new: NDArray, cause: NDArray, dec: Decisions) -> None:
+    """Counts and first-event weeks. The weeks in a ceasefire and the violations count in the
+    ceasefire rows, the strikes and votes in their rows; the rest only in the rows where a
+    transition happened (``old`` and ``new`` are the phases of the ``moved`` rows, ``cause`` is
+    over all rows)."""
     t, ev = s.tallies, s.events
-    from_cf = old == Phase.CEASEFIRE
-    t["ceasefire_weeks"] += from_cf
-    t["n_violations"] += s.violations
-    struck = np.flatnonzero(dec.strike)
+    t["ceasefire_weeks"][ph.ceasefire] += 1
+    t["n_violations"][ph.ceasefire] += s.violations[ph.ceasefire]
+    struck = dec.struck_rows
     if struck.size:
         t["n_strikes"][struck] += 1
-        _first(ev["week_first_strike"], dec.strike, week)
-    voted = np.flatnonzero(dec.vote_held)
+        _first_rows(ev["week_first_strike"], struck, week)
+    voted = dec.vote_rows
     if voted.size:
         t["n_referendums"][voted] += 1
         s.referendum_passed[voted] |= cause[voted] == Cause.SETTLEMENT
-    rows = np.flatnonzero(cause != Cause.NONE)
-    if not rows.size:
+    c = cause[moved]
+    happened = c != Cause.NONE
+    if not happened.any():
         return
-    c, o, w = cause[rows], old[rows], new[rows]
+    rows, c, o, w = moved[happened], c[happened], old[happened], new[happened]
     agreed = c == Cause.CEASEFIRE_AGREED
     escalated = c == Cause.ESCALATION
     collapse = (o == Phase.CEASEFIRE) & (w == Phase.WAR)
@@ -559,10 +622,10 @@ def _tally(s: State, week: int, old: NDArray, new: NDArray, cause: NDArray,
     t["n_breakdowns"][rows[breakdown]] += 1
     t["ceasefire_failures"][rows[(o == Phase.CEASEFIRE) & (collapse | escalated)]] += 1
     s.escalation_from[rows[escalated]] = o[escalated]
-    for name, happened in (("week_first_ceasefire", agreed), ("week_first_collapse", collapse),
-                           ("week_settlement", c == Cause.SETTLEMENT),
-                           ("week_escalation", escalated)):
-        _first_rows(ev[name], rows[happened], week)
+    for name, event in (("week_first_ceasefire", agreed), ("week_first_collapse", collapse),
+                        ("week_settlement", c == Cause.SETTLEMENT),
+                        ("week_escalation", escalated)):
+        _first_rows(ev[name], rows[event], week)
     had_peace = ~np.isnan(ev["week_first_ceasefire"][rows]) & ~agreed
     _first_rows(ev["week_first_failure"], rows[had_peace & (collapse | breakdown | escalated)],
                 week)
@@ -572,11 +635,6 @@ def _first_rows(event_week: NDArray[np.float64], rows: NDArray[np.int64], week: 
     """Record ``week`` in the given rows where nothing was recorded yet."""
     if rows.size:
         event_week[rows[np.isnan(event_week[rows])]] = week
-
-
-def _first(event_week: NDArray[np.float64], happened: NDArray[np.bool_], week: int) -> None:
-    """Record ``week`` as the first occurrence where ``happened`` and nothing was recorded yet."""
-    event_week[happened & np.isnan(event_week)] = week
 
 
 def path_values(s: State, cfg: VCfg) -> dict[str, NDArray]:
@@ -593,6 +651,17 @@ def path_values(s: State, cfg: VCfg) -> dict[str, NDArray]:
         "martial_law": rules.martial_law_in_force(s.phase, s.weeks_in_cf,
                                                   cfg.ukraine.martial_law_lift_weeks),
     }
+
+
+def _changed_rows(s: State, dec: Decisions, moved: NDArray[np.int64]) -> dict[str, NDArray]:
+    """The only rows (each once) where some path indicators can have changed this week, from who
+    writes them: the threat and credibility only in :func:`perceive`; the troops and members only
+    where the force changed (deployments are perceived the same week, the later changes are still
+    flagged in ``changed``); the strikes only where a strike hit; the phase only in the moved rows.
+    A new writer of these must keep this true (the other indicators are compared row by row)."""
+    force = _union(s.perceived, np.flatnonzero(s.changed))
+    return {"threat": s.perceived, "credibility": s.perceived, "troops_deployed": force,
+            "members_remaining": force, "strikes_cum": dec.struck_rows, "phase": moved}
 
 
 class _Recorder:
@@ -613,23 +682,26 @@ class _Recorder:
         self.specs = specs(cfgs)
         self.point = (None if self.n_points == 1
                       else np.repeat(np.arange(self.n_points), n // self.n_points))
+        self.reduce = RunningReduction(self.specs, self.point, self.n_points)
         if self.n_points == 1:
             self.stats = PathStats(self.specs, weeks)
             self.stats.n = n
         else:
             self.summary = WeeklySummary(self.specs, weeks, self.n_points, n // self.n_points)
 
-    def __call__(self, week: int, s: State, cfg: VCfg) -> None:
+    def __call__(self, week: int, s: State, cfg: VCfg, changed: dict | None = None) -> None:
+        """Record the state at the end of ``week``; ``changed`` may give, for some indicators, the
+        only rows where their values can have changed this week (see :func:`_changed_rows`)."""
         values = path_values(s, cfg)
         if self.paths is not None:
             for k, v in values.items():
                 self.paths[k][week] = v
             self.paths["phase"][week] = s.phase
-        reduced = reduce_week(self.specs, values, s.phase, self.point, self.n_points)
+        reduced = self.reduce(values, s.phase, changed)
         if self.stats is not None:
             self.stats.add(week, *reduced)
         else:
-            self.summary.add(week, *reduced)
+            self.summary.add(week, *reduced, changed=self.reduce.changed)
 
     def result(self, point: int, part: slice) -> tuple[dict[str, NDArray] | None, Any]:
         """The paths (if kept) and the path statistics of one point."""
@@ -642,24 +714,28 @@ def _simulate(cfgs: Sequence[Config], cfg: VCfg, d: VDer, keys: NDArray[np.uint6
     """The week loop over ``len(keys)`` rows."""
     n, weeks = len(keys), int(cfgs[0].sim.weeks)
     pc, ic = streams.columns(*zip(*WEEKLY_DRAWS, strict=True))
-    kp_week = np.ascontiguousarray(streams.keyed(keys, pc).T)  # (column, replication)
+    kp_week = list(np.ascontiguousarray(streams.keyed(keys, pc).T))  # one array per column
     ic_list = ic.tolist()
     pc_coh, ic_coh = streams.columns([streams.COHESION] * N_SLOTS, _ALL_SLOTS)
-    kp_coh = streams.keyed(keys, pc_coh)
     week = 0
 
     def draw(column: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
         """This week's uniforms of one column, for the rows that use them."""
-        return streams.at(kp_week[column, rows], week, ic_list[column])
+        return streams.at(kp_week[column].take(rows), week, ic_list[column])
+
+    def shares(rows: NDArray[np.int64], week: int) -> NDArray[np.float64]:
+        """The members' shares of a strike's shock (rows × slots), keyed only where needed."""
+        return streams.table(streams.keyed(keys[rows], pc_coh), [week], ic_coh)[:, 0, :]
 
     s = initial_state(cfg, d, keys)
     recorder = _Recorder(cfgs, n, weeks, keep_paths, path_dtype)
     recorder(0, s, cfg)
     for week in range(1, weeks + 1):
-        deploy(s, cfg, d, week)
-        dec = decide(s, cfg, d, week, draw)
-        apply(s, cfg, d, week, dec, draw, kp_coh, ic_coh)
-        recorder(week, s, cfg)
+        ph = Phases.of(s.phase)
+        deploy(s, cfg, d, week, ph)
+        dec = decide(s, cfg, d, week, ph, draw)
+        moved = apply(s, cfg, d, week, ph, dec, draw, shares)
+        recorder(week, s, cfg, _changed_rows(s, dec, moved))
     return s, recorder
 
 

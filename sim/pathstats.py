@@ -142,6 +142,139 @@ def reduce_week(spec_map: dict[str, Spec], values: dict[str, NDArray], phase: ND
     return counts, sums, phases
 
 
+class _Running:
+    """One indicator over a batch's rows, week after week: each row's bin and quantised value and
+    the histograms, updated only in the rows whose value changed since the last week.
+
+    The bins and quantised values are computed as :meth:`Spec.reduce` computes them, and the
+    histograms are counts, so they are exactly what :meth:`Spec.reduce` gives on the whole batch.
+    An indicator that changes in most rows (territory, in war) is recomputed in full instead,
+    without looking for the changed rows for :attr:`DENSE_WEEKS` weeks.
+    """
+
+    DENSE_WEEKS = 8
+
+    def __init__(self, spec: Spec, point: NDArray[np.int64] | None, n_points: int) -> None:
+        self.spec, self.point, self.n_points = spec, point, n_points
+        self.last: NDArray | None = None
+        self.dense = 0  # weeks left to recompute in full without looking for changed rows
+        self.touched: NDArray[np.int64] | None = None  # points changed by the last update (all)
+        if spec.integer_bins:
+            return
+        hi = spec.hi[0] if point is None else spec.hi[point]
+        self.to_bin, self.to_step = spec.bins / hi, 2.0**RESOLUTION_BITS / hi
+
+    def _full(self, values: NDArray) -> None:
+        spec, bins = self.spec, self.spec.bins
+        if spec.integer_bins:  # whole numbers within the range: the value is its bin
+            b = np.asarray(values).astype(np.int64)
+        else:
+            v = np.asarray(values, dtype=np.float64)
+            self.q = np.multiply(v, self.to_bin)
+            b = self.b = self.q.astype(np.int64)
+            np.minimum(b, bins - 1, out=b)
+            np.multiply(v, self.to_step, out=self.q)
+            np.rint(self.q, out=self.q)
+        # The histograms, points × bins, are a view of one flat array (which updates go through).
+        if self.point is None:
+            self.flat = np.bincount(b, minlength=bins)
+        else:
+            self.flat = np.bincount(self.point * bins + b, minlength=self.n_points * bins)
+        self.hist = self.flat.reshape(self.n_points, bins)
+
+    def _sparse(self, values: NDArray, rows: NDArray[np.int64]) -> None:
+        """Move the given rows from their old bins to their new ones."""
+        v = values[rows]
+        bins = self.spec.bins
+        at = 0 if self.point is None else self.point[rows] * bins
+        if self.spec.integer_bins:
+            old, new = self.last[rows].astype(np.int64), v.astype(np.int64)
+        else:
+            x = np.asarray(v, dtype=np.float64)
+            if self.point is None:
+                to_bin, to_step = self.to_bin, self.to_step
+            else:
+                to_bin, to_step = self.to_bin[rows], self.to_step[rows]
+            old, new = self.b[rows], (x * to_bin).astype(np.int64)
+            np.minimum(new, bins - 1, out=new)
+            self.b[rows] = new
+            self.q[rows] = np.rint(x * to_step)
+        np.subtract.at(self.flat, old + at, 1)
+        np.add.at(self.flat, new + at, 1)
+        self.last[rows] = v
+
+    def update(self, values: NDArray, rows: NDArray[np.int64] | None = None
+               ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Take this week's values; return the histograms (points × bins) and the sums
+        (points), valid until the next update. ``rows``, if given, holds (once each) every row
+        whose value may have changed since the last update; otherwise all rows are compared."""
+        self.touched = None
+        if self.last is None:
+            self._full(values)
+            self.last = np.array(values)
+        elif self.dense:  # recompute in full; keep the values only for the week the search resumes
+            self.dense -= 1
+            self._full(values)
+            if not self.dense:
+                np.copyto(self.last, values)
+        else:
+            if rows is None:
+                changed = np.not_equal(values, self.last).nonzero()[0]
+            else:
+                changed = rows.compress(values[rows] != self.last[rows])
+            if not changed.size:  # nothing changed: last week's histograms and sums stand
+                self.touched = changed
+                return self.hist, self.sum
+            if changed.size > len(values) // 3:
+                self.dense = self.DENSE_WEEKS
+                self._full(values)
+            else:
+                self._sparse(values, changed)
+                if self.point is not None:
+                    self.touched = np.unique(self.point[changed])
+        self.sum = self._sums()
+        return self.hist, self.sum
+
+    def _sums(self) -> NDArray[np.float64]:
+        """Exact sums of the quantised values per point, as :meth:`Spec.reduce` gives them."""
+        if self.spec.integer_bins:  # whole numbers: the values are the bins, summed exactly
+            return (self.hist @ np.arange(self.spec.bins)).astype(np.float64)
+        if self.point is None:
+            return np.array([self.q.sum()])
+        return np.bincount(self.point, weights=self.q, minlength=self.n_points)
+
+
+class RunningReduction:
+    """:func:`reduce_week` for the same rows week after week, touching only the rows whose values
+    changed: in a typical week only a few replications deploy, strike, vote or change phase, so
+    most indicators (troops, threat, members, strikes, martial law) change in a few rows.
+
+    Calling it with a week's values returns exactly what :func:`reduce_week` returns for them (the
+    histograms may be reused: they are valid until the next call); :attr:`changed` then names, per
+    indicator, the points whose histograms changed (``None``: any may have).
+    """
+
+    def __init__(self, spec_map: dict[str, Spec], point: NDArray[np.int64] | None,
+                 n_points: int) -> None:
+        self.indicators = {k: _Running(spec, point, n_points) for k, spec in spec_map.items()}
+        self.phases = _Running(Spec(np.full(n_points, float(N_PHASES)), integer_bins=N_PHASES),
+                               point, n_points)
+
+    def __call__(self, values: dict[str, NDArray], phase: NDArray,
+                 rows: dict[str, NDArray[np.int64]] | None = None
+                 ) -> tuple[dict[str, NDArray[np.int64]], dict[str, NDArray[np.float64]],
+                            NDArray[np.int64]]:
+        """Reduce one week. ``rows`` may give, for some indicators (and ``"phase"``), the rows
+        where their values may have changed since the last call (each row once); the other
+        indicators are compared row by row."""
+        rows = rows or {}
+        counts, sums = {}, {}
+        for k, running in self.indicators.items():
+            counts[k], sums[k] = running.update(values[k], rows.get(k))
+        self.changed = {k: running.touched for k, running in self.indicators.items()}
+        return counts, sums, self.phases.update(phase, rows.get("phase"))[0]
+
+
 def summarise_rows(spec: Spec, points: NDArray[np.int64] | int, counts: NDArray,
                    sums: Any, n: int) -> tuple[NDArray[np.float64], ...]:
     """Mean and the two quantiles from histograms, one row per histogram.
@@ -226,15 +359,29 @@ class WeeklySummary:
         self.specs, self.n = spec_map, n
         self.values = {k: np.zeros((3, n_points, weeks + 1)) for k in spec_map}
         self.phase = np.zeros((n_points, weeks + 1, N_PHASES), dtype=np.int64)
+        self.last_week = -1
 
     def add(self, week: int, counts: dict[str, NDArray], sums: dict[str, NDArray],
-            phases: NDArray) -> None:
-        """Summarise one week of every point."""
+            phases: NDArray, changed: dict[str, NDArray[np.int64] | None] | None = None) -> None:
+        """Summarise one week of every point.
+
+        ``changed`` may name, per indicator, the only points whose histograms and sums changed
+        since the previous week (``None``: any may have): the others keep the previous week's
+        summary, which is what the same histograms give again (the summary is row by row).
+        """
         points = np.arange(phases.shape[0])
+        follows = changed is not None and self.last_week == week - 1
         for k, spec in self.specs.items():
-            mean, p05, p95 = summarise_rows(spec, points, counts[k], sums[k], self.n)
-            self.values[k][:, :, week] = (mean, p05, p95)
+            pts = changed.get(k) if follows else None
+            if pts is None:
+                pts = points
+            else:
+                self.values[k][:, :, week] = self.values[k][:, :, week - 1]
+            if pts.size:
+                mean, p05, p95 = summarise_rows(spec, pts, counts[k][pts], sums[k][pts], self.n)
+                self.values[k][:, pts, week] = (mean, p05, p95)
         self.phase[:, week] = phases
+        self.last_week = week
 
     def indicator(self, key: str, point: int) -> tuple[NDArray[np.float64], ...]:
         """``(mean, p05, p95)`` week by week for one point."""

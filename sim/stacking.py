@@ -85,8 +85,9 @@ def stack_configs(cfgs: Sequence[Config], counts: Sequence[int]) -> Any:
 def stack_derived(cfgs: Sequence[Config], counts: Sequence[int]) -> Any:
     """The derived constants of each point, per row (shared ones stay scalars).
 
-    The weekly series (mediation, talk probability) become ``rows × (weeks + 1)`` arrays when
-    they differ; the Poisson tables become a list of distinct tables and a per-row index.
+    The weekly series (mediation, talk probability) become ``(weeks + 1) × rows`` arrays when
+    they differ (week-major, so one week's values are contiguous); the Poisson tables become a list
+    of distinct tables and a per-row index.
     """
     ds = [Derived.from_config(c) for c in cfgs]
     out = SimpleNamespace()
@@ -96,7 +97,7 @@ def stack_derived(cfgs: Sequence[Config], counts: Sequence[int]) -> Any:
             if all(v == values[0] for v in values[1:]):
                 setattr(out, f.name, values[0])
             else:
-                setattr(out, f.name, np.repeat(np.asarray(values), counts, axis=0))
+                setattr(out, f.name, np.repeat(np.asarray(values).T, counts, axis=1))
         elif f.name == "poisson_table":
             tables: list[NDArray] = []
             index = []
@@ -120,7 +121,7 @@ def stack_derived(cfgs: Sequence[Config], counts: Sequence[int]) -> Any:
 
 def week_value(series: Any, week: int, rows: Any) -> Any:
     """A weekly series' value this week for the given rows (a tuple shared by all rows, or a
-    rows × weeks array)."""
+    weeks × rows array)."""
     if isinstance(series, np.ndarray):
-        return series[rows, week]
+        return series[week][rows]
     return series[week]
