@@ -181,8 +181,9 @@ def us_form(u: Any, role: str, air_support_prob: float) -> Any:
 )
 def us_strength(form: Any, intelligence: float, air_support: float, ground: float) -> Any:
     """Strength of the US backing for a :class:`UsForm` code (0 for no role)."""
-    table = np.array([0.0, intelligence, air_support, ground])
-    return table[np.asarray(form, dtype=np.int64)]
+    # np.choose broadcasts: the strengths may be per-row arrays (a block of design points).
+    return np.choose(np.asarray(form, dtype=np.int64),
+                     [0.0, intelligence, air_support, ground]).astype(np.float64)
 
 
 @rule(

@@ -42,6 +42,7 @@ DESIGN = [
      "deployment.germany_share": 0.25, "coalition.members": 7},
     {"us.mediation_boost": 0.3, "us.air_support_prob": 0.2, "talks.base_prob": 0.6},
     {"battlefield.initial_territory": 0.22, "battlefield.claim": 0.23, "sim.seed": 7},
+    {"us.strength_air_support": 0.2, "us.strength_intelligence": 0.05},  # per-row US strengths
 ]
 
 
