@@ -568,17 +568,17 @@ class CeasefireConfig:
     """Collapse and breakdown: Russia's decision to renew the war; violations."""
 
     hazard_initial: float = param(
-        0.01071, "calibrated",
+        0.01026, "calibrated",
         "the Kaplan–Meier survival without peacekeepers in Fortna's civil-war ceasefires "
         "(about 0.81/0.71/0.61/0.55 at 13/26/52/104 weeks), no_force preset",
         lo=0, hi=1, plausible=(0.005, 0.02), doc="weekly collapse hazard at the start of a ceasefire",
     )
     hazard_floor: float = param(
-        0.0008942, "calibrated", "as hazard_initial", lo=0, hi=1, plausible=(0.0005, 0.003),
+        0.0006388, "calibrated", "as hazard_initial", lo=0, hi=1, plausible=(0.0005, 0.003),
         doc="weekly collapse hazard long after the ceasefire began",
     )
     hazard_decay_weeks: float = param(
-        21.02, "calibrated", "as hazard_initial", lo=0.1, hi=5200, plausible=(10.0, 40.0),
+        24.18, "calibrated", "as hazard_initial", lo=0.1, hi=5200, plausible=(10.0, 40.0),
         doc="time constant of the fall from the initial to the floor hazard",
     )
     gap_hazard: float = param(
@@ -637,7 +637,7 @@ class ForceConfig:
     """
 
     kappa: float = param(
-        1.238, "calibrated",
+        1.241, "calibrated",
         "controlled spells: a consented force's hazard ratio about 0.4–0.5 against no force "
         "(Fortna's peacekeeping effect)", quotes=("Q03",), lo=0, hi=20, plausible=(0.5, 2.0),
         doc="overall scale of the force's effect on Russia's collapse decision",

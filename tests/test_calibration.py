@@ -39,6 +39,14 @@ def test_the_fit_residuals_are_recorded_and_small():
         assert abs(p["residual"]) <= checks.CURVE_TOLERANCE
 
 
+def test_the_committed_fit_is_what_the_current_model_gives():
+    """The fit's recorded model points, recomputed at its values (12,000 replications, the fit's
+    seed): a change to the model since the last `ceasefire-sim-calibrate` shows here (refit)."""
+    fit = C.load_fit()["hazard"]
+    model = C.hazard_points(fit["values"], fit["replications"])
+    assert [C._r(float(m), 4) for m in model] == [p["model"] for p in fit["points"]]
+
+
 def test_data_points_are_fortnas_no_peacekeeper_curve():
     assert C.data_points() == pytest.approx([0.8065, 0.7097, 0.6129, 0.5484])
 

@@ -47,7 +47,7 @@ def test_the_article_force_ratio_is_reported_with_its_interval(force_results):
 
 def test_validation_fails_when_the_force_is_made_much_stronger(monkeypatch):
     """The validation test is not vacuous: a force with four times the fitted scale leaves the
-    with-peacekeeper band (3,000 replications per arm; kappa=5 against the fitted 1.238)."""
+    with-peacekeeper band (3,000 replications per arm; kappa=5 against the fitted 1.241)."""
     from sim.evidence import calibrate as C
 
     original = C._compose
