@@ -67,6 +67,7 @@ LEGAL_TRANSITIONS = {
 TROOP_UNIT = 10_000.0  # troops are counted in units of 10,000 in threat and exposure terms
 WEEKS_PER_YEAR = 52.0
 PP = 0.01  # one percentage point of territory
+MAX_LOG_RISK = 300.0  # cap on the hazard's log multiplier (exp(300) ≈ 2e130; see collapse_hazard)
 FULL_COALITION = 26.0  # Q02: the number of flags that makes the coalition whole
 
 
@@ -523,11 +524,17 @@ def violations_factor(violations: Any, per_violation: float, monitored: Any, kap
 )
 def collapse_hazard(weeks_since_start: Any, initial: float, floor: float, decay_weeks: float,
                     log_risk: Any, viol_factor: Any, feedbacks: bool) -> Any:
-    """Weekly probability that Russia renews the war (from a ceasefire or a settlement)."""
+    """Weekly probability that Russia renews the war (from a ceasefire or a settlement).
+
+    The log multiplier is capped at ``MAX_LOG_RISK`` before it is exponentiated: at the ends of
+    the parameter ranges (e.g. the largest ``ceasefire.gap_hazard`` with the whole claim unheld)
+    it can reach several hundred, where ``exp`` overflows; any base hazard above 1e-130 already
+    gives a weekly probability of 1 at the cap, so the cap changes no result below it.
+    """
     base = floor + (initial - floor) * np.exp(-weeks_since_start / decay_weeks)
     if not feedbacks:
         return base
-    return np.minimum(base * np.exp(log_risk) * viol_factor, 1.0)
+    return np.minimum(base * np.exp(np.minimum(log_risk, MAX_LOG_RISK)) * viol_factor, 1.0)
 
 
 # --- Ukraine -------------------------------------------------------------------------------------

@@ -177,6 +177,18 @@ def test_collapse_hazard_closed_form_feedbacks_and_bounds():
     assert settled == pytest.approx(expected + math.log(0.3))
 
 
+def test_collapse_hazard_at_the_end_of_the_ranges_does_not_overflow():
+    # The largest gap weight with the whole claim unheld gives a log multiplier of 800 (a
+    # hypothesis example found it): exp(800) overflows, which pytest turns into an error.
+    # Capped, a positive base gives certainty and a zero base stays zero (no 0 * inf = nan).
+    log_risk = np.array([800.0, 800.0, -800.0])
+    hazard = rules.collapse_hazard(np.array([0, 0, 0]), np.array([0.01, 0.0, 0.01]), 0.0, 1.0,
+                                   log_risk, 1.0, True)
+    assert hazard.tolist() == [1.0, 0.0, 0.0]
+    assert rules.collapse_hazard(0, 1e-6, 1e-6, 1.0, 20.0, 1.0, True) == pytest.approx(
+        min(1e-6 * math.exp(20.0), 1.0))  # below the cap nothing changes
+
+
 def test_violations_raise_the_hazard_less_when_monitored():
     assert rules.violations_factor(3, 0.1, 0.0, 1.0, 1.0) == pytest.approx(1.3)
     assert 1.0 < rules.violations_factor(3, 0.1, 0.8, 1.0, 1.0) < 1.3
