@@ -779,8 +779,9 @@ def weeks_until_withdrawal(resolve: Any, threshold: float, per_year: float) -> A
     The smallest k ≥ 1 with ``resolve_erosion(resolve, k) < threshold`` (:data:`NEVER` without
     erosion); the closed form is checked against the exact comparison one week either side.
     """
-    erodes = np.asarray(per_year) > 0.0
-    r = np.where(erodes, per_year, 1.0) / WEEKS_PER_YEAR  # (1.0: a placeholder, never used)
+    weekly = np.asarray(per_year) / WEEKS_PER_YEAR
+    erodes = weekly > 0.0  # a rate so small its weekly share is 0.0 erodes nothing, as above
+    r = np.where(erodes, weekly, 1.0)  # (1.0: a placeholder, never used)
     steps = np.minimum(np.floor((resolve - threshold) / r), float(NEVER // 2))
     k = np.maximum(steps.astype(np.int64) + 1, 1)
     k = np.where((k > 1) & (resolve_erosion(resolve, k - 1, per_year) < threshold), k - 1, k)

@@ -333,3 +333,26 @@ def test_rules_give_the_same_numbers_on_arrays_and_scalars():
         arr = np.asarray(f(x), dtype=np.float64)
         scal = np.array([float(f(float(v))) for v in x])
         np.testing.assert_array_equal(arr, scal)
+
+
+def test_weeks_until_withdrawal_is_the_first_week_below_the_threshold():
+    # Against a brute-force search week by week (resolve 0..1, thresholds, erosion rates).
+    rng = np.random.default_rng(7)
+    resolve = rng.uniform(0.0, 1.0, 400)
+    for threshold in (0.0, 0.3, 0.55):
+        for per_year in (0.05, 0.4, 1.3):
+            got = rules.weeks_until_withdrawal(resolve, threshold, per_year)
+            for r, k in zip(resolve, got, strict=True):
+                want = next(w for w in range(1, 10_000)
+                            if rules.resolve_erosion(r, w, per_year) < threshold)
+                assert k == want, (r, threshold, per_year)
+
+
+def test_weeks_until_withdrawal_without_erosion_and_at_a_subnormal_rate():
+    # A subnormal yearly rate (a hypothesis example) has a weekly share of 0.0: it erodes
+    # nothing, so a member leaves at once if already below the threshold, else never, and the
+    # closed form does not divide 0 by 0 (a warning, an error under pytest).
+    resolve = np.array([0.2, 0.8])
+    for per_year in (0.0, 5e-324):
+        got = rules.weeks_until_withdrawal(resolve, 0.5, per_year)
+        assert got.tolist() == [1, rules.NEVER]
