@@ -47,8 +47,8 @@ SCRIPT = Path(sys.executable).with_name("ceasefire-sim")
 
 
 def _cli() -> list[str]:
-    """The console script next to this interpreter, or ``python -m sim.cli``."""
-    return [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli"]
+    """The console script next to this interpreter, or ``python -m sim``."""
+    return [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim"]
 
 
 def _children_cpu() -> float:

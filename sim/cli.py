@@ -343,3 +343,7 @@ def main() -> None:
               "failed_points.csv in the sweep folder (rerun the same command to resume)",
               file=sys.stderr)
         raise SystemExit(EXIT_SWEEP_FAILED)
+
+
+if __name__ == "__main__":
+    main()

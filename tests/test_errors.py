@@ -170,6 +170,12 @@ def test_help_explains_the_app_and_version_names_it(tmp_path: Path) -> None:
         assert text in proc.stdout, text
     version = run([script("ceasefire-sim"), "--version"], tmp_path)
     assert version.returncode == 0 and version.stdout.startswith(f"ceasefire-sim {__version__} ")
+    # The modules behind the console scripts run with -m too (sim.cli did nothing, silently).
+    for module, head in (("sim.cli", f"ceasefire-sim {__version__} "),
+                         ("sim.sweeps.discovery", "ceasefire-sim-discover")):
+        flag = "--version" if module == "sim.cli" else "--help"
+        proc = run([sys.executable, "-m", module, flag], tmp_path)
+        assert proc.returncode == 0 and head in proc.stdout, (module, proc.stdout, proc.stderr)
     assert leaves_nothing(tmp_path)
 
 

@@ -273,3 +273,7 @@ def discover_main(argv: Sequence[str] | None = None) -> int:
 def main() -> None:
     """Entry point of ``ceasefire-sim-discover``."""
     raise SystemExit(discover_main())
+
+
+if __name__ == "__main__":
+    main()
