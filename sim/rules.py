@@ -782,10 +782,13 @@ def weeks_until_withdrawal(resolve: Any, threshold: float, per_year: float) -> A
     weekly = np.asarray(per_year) / WEEKS_PER_YEAR
     erodes = weekly > 0.0  # a rate so small its weekly share is 0.0 erodes nothing, as above
     r = np.where(erodes, weekly, 1.0)  # (1.0: a placeholder, never used)
-    steps = np.minimum(np.floor((resolve - threshold) / r), float(NEVER // 2))
+    with np.errstate(over="ignore"):  # a subnormal weekly rate: the quotient is ±inf, clipped
+        steps = np.clip(np.floor((resolve - threshold) / r), -1.0, float(NEVER // 2))
     k = np.maximum(steps.astype(np.int64) + 1, 1)
     k = np.where((k > 1) & (resolve_erosion(resolve, k - 1, per_year) < threshold), k - 1, k)
     k = np.where(resolve_erosion(resolve, k, per_year) >= threshold, k + 1, k)
+    # A weekly step too small to change the resolve in floating point never takes it below.
+    k = np.where(resolve_erosion(resolve, k, per_year) < threshold, k, NEVER)
     return np.where(erodes, k, np.where(resolve < threshold, 1, NEVER))
 
 

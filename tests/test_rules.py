@@ -349,10 +349,11 @@ def test_weeks_until_withdrawal_is_the_first_week_below_the_threshold():
 
 
 def test_weeks_until_withdrawal_without_erosion_and_at_a_subnormal_rate():
-    # A subnormal yearly rate (a hypothesis example) has a weekly share of 0.0: it erodes
-    # nothing, so a member leaves at once if already below the threshold, else never, and the
-    # closed form does not divide 0 by 0 (a warning, an error under pytest).
-    resolve = np.array([0.2, 0.8])
-    for per_year in (0.0, 5e-324):
+    # Rates at the bottom of the float range (hypothesis examples): a weekly share of 0.0 erodes
+    # nothing, and a subnormal one is too small to move a resolve of this size; so a member
+    # leaves at once if already below the threshold, else never, and the closed form neither
+    # divides 0 by 0 nor overflows (warnings, errors under pytest).
+    resolve = np.array([0.2, 0.8, 0.5])
+    for per_year in (0.0, 5e-324, 2.2250738585072014e-308):  # 0, and 0.0 or subnormal a week
         got = rules.weeks_until_withdrawal(resolve, 0.5, per_year)
-        assert got.tolist() == [1, rules.NEVER]
+        assert got.tolist() == [1, rules.NEVER, rules.NEVER], per_year
