@@ -859,8 +859,13 @@ def paired_difference(
         raise ValueError(
             "records_a and records_b must use the same seed per replication"
         )
-    va = _values(a, column_or_fn)
-    vb = _values(b, column_or_fn)
+    return paired_values(_values(a, column_or_fn), _values(b, column_or_fn), level)
+
+
+def paired_values(va: NDArray[np.float64], vb: NDArray[np.float64],
+                  level: float = DEFAULT_LEVEL) -> dict[str, float | int]:
+    """:func:`paired_difference` of two value arrays already matched replication by
+    replication."""
     ok = ~(np.isnan(va) | np.isnan(vb))
     va, vb = va[ok], vb[ok]
     n = int(va.size)
@@ -912,8 +917,14 @@ def headline_values(records: pd.DataFrame) -> dict[str, NDArray[np.float64]]:
 
 def _hazard_influence(records: pd.DataFrame) -> tuple[float, NDArray[np.float64]]:
     """The pooled hazard per 100 ceasefire-weeks and each replication's linearised influence."""
-    e = records["ceasefire_failures"].to_numpy(np.float64)
-    w = records["ceasefire_weeks"].to_numpy(np.float64)
+    return hazard_influence(records["ceasefire_failures"].to_numpy(np.float64),
+                            records["ceasefire_weeks"].to_numpy(np.float64))
+
+
+def hazard_influence(e: NDArray[np.float64], w: NDArray[np.float64]
+                     ) -> tuple[float, NDArray[np.float64]]:
+    """:func:`_hazard_influence` from the failures ``e`` and ceasefire-weeks ``w`` per
+    replication."""
     if w.sum() <= 0:
         return math.nan, np.full(len(e), math.nan)
     rate = e.sum() / w.sum()
@@ -943,17 +954,20 @@ def paired_headlines(
         diff, lo, hi = mean_interval(va[key] - vb[key], level)
         out[key] = {"a": float(va[key].mean()), "b": float(vb[key].mean()), "diff": diff,
                     "lo": lo, "hi": hi, "n": len(a)}
-    ra, za = _hazard_influence(a)
-    rb, zb = _hazard_influence(b)
-    if math.isnan(ra) or math.isnan(rb):
-        out["collapse_hazard"] = {"a": ra, "b": rb, "diff": math.nan, "lo": math.nan,
-                                  "hi": math.nan, "n": len(a)}
-    else:
-        centre, lo, hi = mean_interval(za - zb, level)  # the influences' mean is 0
-        out["collapse_hazard"] = {"a": ra, "b": rb, "diff": ra - rb,
-                                  "lo": ra - rb + (lo - centre), "hi": ra - rb + (hi - centre),
-                                  "n": len(a)}
+    out["collapse_hazard"] = paired_hazard(_hazard_influence(a), _hazard_influence(b), level)
     return out
+
+
+def paired_hazard(a: tuple[float, NDArray[np.float64]], b: tuple[float, NDArray[np.float64]],
+                  level: float = DEFAULT_LEVEL) -> dict[str, float]:
+    """The collapse hazard's paired difference from each side's :func:`hazard_influence`."""
+    (ra, za), (rb, zb) = a, b
+    if math.isnan(ra) or math.isnan(rb):
+        return {"a": ra, "b": rb, "diff": math.nan, "lo": math.nan, "hi": math.nan,
+                "n": len(za)}
+    centre, lo, hi = mean_interval(za - zb, level)  # the influences' mean is 0
+    return {"a": ra, "b": rb, "diff": ra - rb, "lo": ra - rb + (lo - centre),
+            "hi": ra - rb + (hi - centre), "n": len(za)}
 
 
 def moves(entry: Mapping[str, float]) -> bool:
@@ -979,14 +993,19 @@ def rate_ratio(
     b = records_b.sort_values("replication", kind="stable").reset_index(drop=True)
     if not np.array_equal(a["seed"].to_numpy(), b["seed"].to_numpy()):
         raise ValueError("records_a and records_b must use the same seed per replication")
-    ra, za = _hazard_influence(a)
-    rb, zb = _hazard_influence(b)
+    return paired_rate_ratio(_hazard_influence(a), _hazard_influence(b), level)
+
+
+def paired_rate_ratio(a: tuple[float, NDArray[np.float64]], b: tuple[float, NDArray[np.float64]],
+                      level: float = DEFAULT_LEVEL) -> dict[str, float]:
+    """:func:`rate_ratio` from each side's :func:`hazard_influence`."""
+    (ra, za), (rb, zb) = a, b
     ra, rb = float(ra), float(rb)
     nan = {"ratio": math.nan, "lo": math.nan, "hi": math.nan, "rate_a": ra, "rate_b": rb}
-    if not (ra > 0 and rb > 0) or len(a) < MIN_VARIANCE_SAMPLE:
+    if not (ra > 0 and rb > 0) or len(za) < MIN_VARIANCE_SAMPLE:
         return nan
     infl = za / ra - zb / rb
-    se = float(np.std(infl, ddof=1)) / math.sqrt(len(a))
+    se = float(np.std(infl, ddof=1)) / math.sqrt(len(za))
     z = _z(level)
     log_ratio = math.log(ra / rb)
     return {"ratio": ra / rb, "lo": math.exp(log_ratio - z * se),

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -166,7 +167,8 @@ def test_paired_differences_use_the_same_replications(grid: Path) -> None:
     assert other["seed"].equals(ref["seed"])  # common random numbers
     row = sweep.loc[sweep["point"] == 2].iloc[0]
     for stem, what in [("p_escalation", metrics.outcome_indicator("escalation")),
-                       ("p_war_or_escalation", table._war_or_escalation),
+                       ("p_war_or_escalation",
+                        lambda r: r["outcome"].isin(("war", "escalation")).astype(float)),
                        ("mean_strikes", "n_strikes")]:
         d = metrics.paired_difference(other, ref, what)
         assert (row[f"diff_{stem}"], row[f"diff_{stem}_lo"], row[f"diff_{stem}_hi"]) == \
@@ -177,6 +179,47 @@ def test_paired_differences_use_the_same_replications(grid: Path) -> None:
     assert d["n"] == 200 and d["se_paired"] < d["se_unpaired"]
     ref_row = sweep.loc[sweep["point"] == 3].iloc[0]
     assert all(ref_row[f"diff_p_{name}"] == 0 for name in OUTCOMES)
+
+
+def _synthetic_records(seed: int, n: int = 500) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "replication": np.arange(n), "seed": np.arange(n, dtype=np.uint64) * 7 + 3,
+        "outcome": rng.choice(OUTCOMES, n),
+        "week_first_ceasefire": np.where(rng.random(n) < 0.6, rng.integers(0, 104, n), np.nan),
+        "ceasefire_failures": rng.poisson(0.4, n), "ceasefire_weeks": rng.integers(0, 80, n),
+        "n_strikes": rng.poisson(2.0, n), "members_remaining": rng.integers(0, 27, n),
+        "final_territory": rng.random(n),
+        "final_claim_gap": np.where(rng.random(n) < 0.1, np.nan, rng.random(n))})
+    return frame
+
+
+def test_paired_row_equals_the_metrics_functions_in_any_row_order() -> None:
+    """The sweep's vectorised paired row gives exactly what the metrics functions give (seed 1
+    and 2, 500 synthetic replications, one side shuffled), and refuses unmatched seeds."""
+    a, ref = _synthetic_records(1), _synthetic_records(2)
+    shuffled = a.sample(frac=1.0, random_state=3)
+    row = table.paired_row(shuffled, ref)
+    measures = [(f"p_{name}", metrics.outcome_indicator(name)) for name in OUTCOMES]
+    measures += [("p_war_or_escalation",
+                  lambda r: r["outcome"].isin(("war", "escalation")).astype(float))]
+    measures += [(stem, column) for _, stem, column in table.MEANS]
+    for stem, what in measures:
+        d = metrics.paired_difference(a, ref, what)
+        assert (row[f"diff_{stem}"], row[f"diff_{stem}_lo"], row[f"diff_{stem}_hi"]) == (
+            d["diff"], d["lo"], d["hi"]), stem
+    hazard = metrics.paired_headlines(a, ref)["collapse_hazard"]
+    assert (row["diff_collapse_hazard"], row["diff_collapse_hazard_lo"],
+            row["diff_collapse_hazard_hi"]) == (hazard["diff"], hazard["lo"], hazard["hi"])
+    ratio = metrics.rate_ratio(a, ref)
+    assert (row["hazard_ratio"], row["hazard_ratio_lo"], row["hazard_ratio_hi"]) == (
+        ratio["ratio"], ratio["lo"], ratio["hi"])
+    assert not math.isnan(row["hazard_ratio"]) and row["diff_p_war_or_escalation"] != 0
+    other_seeds = ref.assign(seed=ref["seed"] + 1)
+    with pytest.raises(ValueError, match="same seed"):
+        table.paired_row(a, other_seeds)
+    with pytest.raises(ValueError, match="same replications"):
+        table.paired_row(a.iloc[:-1], ref)
 
 
 def test_failed_points_file_is_empty_and_sweep_figures_exist(grid: Path) -> None:

@@ -82,12 +82,16 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _lever_column(values: pd.Series, n: int, value: Any) -> pd.Series:
-    """``value`` repeated ``n`` times with the sweep table's type for that lever."""
+def _lever_array(values: pd.Series, n: int, value: Any) -> Any:
+    """``value`` repeated ``n`` times as an Arrow array, with the sweep table's type for that
+    lever (text where the table holds text)."""
+    import pyarrow as pa
+
     if values.dtype == object or str(values.dtype) in ("str", "string"):
-        return pd.Series([None if value is None or (isinstance(value, float) and math.isnan(value))
-                          else str(value)] * n, dtype=object)
-    return pd.Series([value] * n, dtype=values.dtype)
+        text = (None if value is None or (isinstance(value, float) and math.isnan(value))
+                else str(value))
+        return pa.array([text], type=pa.large_string()).take(np.zeros(n, dtype=np.int64))
+    return pa.array(np.full(n, value, dtype=values.dtype))
 
 
 def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: pd.DataFrame,
@@ -95,7 +99,8 @@ def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: p
     """``records.parquet`` at the sweep root: every finished point's records, point by point.
 
     Columns: ``point``, the levers that vary (typed as in ``sweep.csv``), then the records'
-    columns (docs/DATA.md). One row group per point; the file appears only when complete.
+    columns (docs/DATA.md). One row group per point, each read and written as Arrow columns
+    (no per-row Python work); the file appears only when complete.
 
     Returns:
         The path written, or ``None`` when no point finished.
@@ -108,18 +113,22 @@ def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: p
         return None
     path = Path(sweep_dir) / RECORDS_PARQUET
     by_point = table.set_index("point")
+    names = ["point", *levers]
     schema = None
     with output.atomic_writer(path) as fh:
         writer = None
         try:
             for p in ok:
-                rec = read_records(p.path, columns=None)
-                n = len(rec)
-                front = {"point": pd.Series([p.point] * n, dtype="int64")}
-                for key in levers:
-                    front[key] = _lever_column(table[key], n, by_point.at[p.point, key])
-                frame = pd.concat([pd.DataFrame(front), rec.reset_index(drop=True)], axis=1)
-                arrow = pa.Table.from_pandas(frame, preserve_index=False)
+                stored = Path(p.path) / "records.parquet"
+                rec = (pq.read_table(stored) if stored.is_file() else  # a basic sweeper's CSV
+                       pa.Table.from_pandas(read_records(p.path, columns=None),
+                                            preserve_index=False))
+                n = rec.num_rows
+                front = [pa.array(np.full(n, p.point, dtype=np.int64))]
+                front += [_lever_array(table[key], n, by_point.at[p.point, key])
+                          for key in levers]
+                arrow = pa.Table.from_arrays([*front, *rec.columns],
+                                             names=[*names, *rec.column_names])
                 if schema is None:
                     schema = arrow.schema
                     writer = pq.ParquetWriter(fh, schema)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -158,26 +159,67 @@ def read_records(folder: Path, columns: Sequence[str] | None = RECORD_COLUMNS) -
     return pd.read_csv(Path(folder) / "records.csv", usecols=cols, dtype={"seed": "uint64"})
 
 
-def _war_or_escalation(records: pd.DataFrame) -> pd.Series:
-    return records["outcome"].isin(WAR_OR_ESCALATION).astype(float)
+def _matched(records: pd.DataFrame, ref: pd.DataFrame) -> tuple[Any, Any]:
+    """Both frames' rows in replication order (indices, or ``None`` when already in order),
+    after checking they hold the same replications with the same seeds."""
+    def order(frame: pd.DataFrame) -> Any:
+        rep = frame["replication"].to_numpy()
+        return None if len(rep) < 2 or bool((rep[1:] > rep[:-1]).all()) else np.argsort(
+            rep, kind="stable")
+
+    oa, ob = order(records), order(ref)
+
+    def col(frame: pd.DataFrame, idx: Any, name: str) -> Any:
+        values = frame[name].to_numpy()
+        return values if idx is None else values[idx]
+
+    if not np.array_equal(col(records, oa, "replication"), col(ref, ob, "replication")):
+        raise ValueError("records_a and records_b must contain the same replications")
+    if not np.array_equal(col(records, oa, "seed"), col(ref, ob, "seed")):
+        raise ValueError("records_a and records_b must use the same seed per replication")
+    return oa, ob
 
 
 def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
-    """Paired differences (point − reference) with 95% intervals, replication by replication."""
-    measures: list[tuple[str, str | Callable[[pd.DataFrame], Any]]] = [
-        (f"diff_p_{name}", metrics.outcome_indicator(name)) for name in OUTCOMES]
-    measures.append(("diff_p_war_or_escalation", _war_or_escalation))
-    measures += [(f"diff_{stem}", column) for _, stem, column in MEANS]
+    """Paired differences (point − reference) with 95% intervals, replication by replication.
+
+    The same numbers as :func:`sim.metrics.paired_difference` (each outcome's indicator, P(war or
+    escalation), the means), :func:`sim.metrics.paired_headlines` (the collapse hazard) and
+    :func:`sim.metrics.rate_ratio`, computed on arrays taken from each frame once (a sweep calls
+    this for every point).
+    """
+    oa, ob = _matched(records, ref)
+
+    def values(frame: pd.DataFrame, idx: Any, name: str) -> np.ndarray:
+        v = frame[name].to_numpy(np.float64)
+        return v if idx is None else v[idx]
+
+    def outcome_codes(frame: pd.DataFrame, idx: Any) -> np.ndarray:
+        codes = pd.Categorical(frame["outcome"], categories=OUTCOMES).codes
+        return codes if idx is None else codes[idx]
+
+    ca, cb = outcome_codes(records, oa), outcome_codes(ref, ob)
+    war_or_esc = [OUTCOMES.index(name) for name in WAR_OR_ESCALATION]
+    pairs: list[tuple[str, np.ndarray, np.ndarray]] = [
+        (f"diff_p_{name}", (ca == i).astype(np.float64), (cb == i).astype(np.float64))
+        for i, name in enumerate(OUTCOMES)]
+    pairs.append(("diff_p_war_or_escalation", np.isin(ca, war_or_esc).astype(np.float64),
+                  np.isin(cb, war_or_esc).astype(np.float64)))
+    pairs += [(f"diff_{stem}", values(records, oa, column), values(ref, ob, column))
+              for _, stem, column in MEANS]
     row: dict[str, Any] = {}
-    for stem, what in measures:
-        d = metrics.paired_difference(records, ref, what)
-        row[stem], row[f"{stem}_lo"], row[f"{stem}_hi"] = d["diff"], d["lo"], d["hi"]
+    for stem, va, vb in pairs:
+        row[stem], row[f"{stem}_lo"], row[f"{stem}_hi"] = metrics.mean_interval(va - vb)
     # The collapse hazard (failures per 100 ceasefire-weeks): its paired difference, and the
     # ratio of the two failure rates (a piecewise-exponential hazard ratio) with its interval.
-    hazard = metrics.paired_headlines(records, ref)["collapse_hazard"]
+    ha = metrics.hazard_influence(values(records, oa, "ceasefire_failures"),
+                                  values(records, oa, "ceasefire_weeks"))
+    hb = metrics.hazard_influence(values(ref, ob, "ceasefire_failures"),
+                                  values(ref, ob, "ceasefire_weeks"))
+    hazard = metrics.paired_hazard(ha, hb)
     row["diff_collapse_hazard"] = hazard["diff"]
     row["diff_collapse_hazard_lo"], row["diff_collapse_hazard_hi"] = hazard["lo"], hazard["hi"]
-    ratio = metrics.rate_ratio(records, ref)
+    ratio = metrics.paired_rate_ratio(ha, hb)
     row["hazard_ratio"], row["hazard_ratio_lo"], row["hazard_ratio_hi"] = (
         ratio["ratio"], ratio["lo"], ratio["hi"])
     return row
