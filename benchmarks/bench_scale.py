@@ -1,4 +1,4 @@
-"""Benchmark: Mesa engine vs batched engine, and 100,000 replications in one job.
+"""Benchmark: Mesa vs batched engine, the numpy floor, and 1,000,000 replications in one job.
 
 Run from the repository root::
 

@@ -8,6 +8,7 @@ file carries a timestamp, so the same config and seed give the same bytes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -152,8 +153,12 @@ def dump_yaml(data: Any) -> str:
 RECORDS_FORMATS = ("csv", "parquet")
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The git commit of the source tree the package runs from, if it is a git checkout."""
+    """The git commit of the source tree the package runs from, if it is a git checkout.
+
+    Asked once per process (a sweep writes hundreds of manifests): the code a process runs is
+    the code it imported, whatever is committed later."""
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
         return None

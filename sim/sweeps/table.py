@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,10 +269,24 @@ def _numeric(series: pd.Series) -> pd.Series:
     return converted if converted.notna().sum() == series.notna().sum() else series
 
 
+def params_table(points: Sequence[PointRun]) -> tuple[pd.DataFrame, list[str]]:
+    """Every point's overrides, typed as the sweep table types them (``point`` first, one column
+    per key), and the levers: the keys whose values vary among the finished points."""
+    keys = list(dict.fromkeys(k for p in points for k in p.params))
+    frame = pd.DataFrame([{"point": p.point, **{key: p.params.get(key) for key in keys}}
+                          for p in points], columns=["point", *keys])
+    for key in keys:
+        frame[key] = _numeric(frame[key])
+    ok = frame.loc[np.array([p.status == "ok" for p in points], dtype=bool)]
+    levers = [k for k in keys if ok[k].nunique(dropna=False) > 1]
+    return frame, levers
+
+
 def build_table(points: Sequence[PointRun], reference: int | str | None = None
                 ) -> tuple[pd.DataFrame, list[str], PointRun | None]:
     """The sweep table (one row per point), the levers that vary, and the reference point."""
-    keys = list(dict.fromkeys(k for p in points for k in p.params))
+    typed, levers = params_table(points)
+    keys = list(typed.columns[1:])
     ref = choose_reference(points, reference)
     ref_records = read_records(ref.path) if ref is not None else None
     ref_overrides = " ".join(ref.overrides) if ref is not None else ""
@@ -296,7 +310,5 @@ def build_table(points: Sequence[PointRun], reference: int | str | None = None
         rows.append(row)
     table = pd.DataFrame(rows)
     for key in keys:
-        table[key] = _numeric(table[key])
-    ok = table[table["status"] == "ok"] if len(table) else table
-    levers = [k for k in keys if k in ok and ok[k].nunique(dropna=False) > 1]
+        table[key] = typed[key]  # (both indexed 0, 1, ... in point order)
     return table, levers, ref
