@@ -159,6 +159,12 @@ def read_records(folder: Path, columns: Sequence[str] | None = RECORD_COLUMNS) -
     return pd.read_csv(Path(folder) / "records.csv", usecols=cols, dtype={"seed": "uint64"})
 
 
+def _take(frame: pd.DataFrame, idx: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """Column ``name`` as an array, in the row order ``idx`` (``None``: as stored)."""
+    values = frame[name].to_numpy(dtype)
+    return values if idx is None else values[idx]
+
+
 def _matched(records: pd.DataFrame, ref: pd.DataFrame) -> tuple[Any, Any]:
     """Both frames' rows in replication order (indices, or ``None`` when already in order),
     after checking they hold the same replications with the same seeds."""
@@ -168,14 +174,9 @@ def _matched(records: pd.DataFrame, ref: pd.DataFrame) -> tuple[Any, Any]:
             rep, kind="stable")
 
     oa, ob = order(records), order(ref)
-
-    def col(frame: pd.DataFrame, idx: Any, name: str) -> Any:
-        values = frame[name].to_numpy()
-        return values if idx is None else values[idx]
-
-    if not np.array_equal(col(records, oa, "replication"), col(ref, ob, "replication")):
+    if not np.array_equal(_take(records, oa, "replication"), _take(ref, ob, "replication")):
         raise ValueError("records_a and records_b must contain the same replications")
-    if not np.array_equal(col(records, oa, "seed"), col(ref, ob, "seed")):
+    if not np.array_equal(_take(records, oa, "seed"), _take(ref, ob, "seed")):
         raise ValueError("records_a and records_b must use the same seed per replication")
     return oa, ob
 
@@ -191,8 +192,7 @@ def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
     oa, ob = _matched(records, ref)
 
     def values(frame: pd.DataFrame, idx: Any, name: str) -> np.ndarray:
-        v = frame[name].to_numpy(np.float64)
-        return v if idx is None else v[idx]
+        return _take(frame, idx, name, np.float64)
 
     def outcome_codes(frame: pd.DataFrame, idx: Any) -> np.ndarray:
         codes = pd.Categorical(frame["outcome"], categories=OUTCOMES).codes
