@@ -229,6 +229,14 @@ def _wait_for(predicate, what: str, limit: float = 240.0) -> None:
         time.sleep(0.2)
 
 
+def _terminal_signals() -> None:
+    """In the child before it runs: SIGINT as at a terminal. A shell without job control starts
+    background commands with SIGINT ignored (POSIX), children inherit that, and Python then
+    installs no Ctrl-C handler, so a suite started that way (``bash .ci/run &``) would send a
+    Ctrl-C the sweep never sees."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(shutil.which("pgrep") is None, reason="needs pgrep")
 @pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "Ctrl-C"),
                                                     (signal.SIGTERM, 143, "SIGTERM")])
@@ -239,7 +247,8 @@ def test_an_interrupted_sweep_says_so_in_one_line_and_stops_its_workers(
     proc = subprocess.Popen(
         [script("ceasefire-sim"), "+experiment=timing_x_us_role", "sim.replications=20000",
          "sim.figures=false", "hydra.sweeper.workers_per_job=2", f"hydra.sweep.dir={sweep}"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_terminal_signals)  # noqa: PLW1509 (one call, before any thread of the test)
     try:
         _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None,
                   "the worker processes to start")
