@@ -1044,6 +1044,30 @@ def plot_survival_panels(
 # --------------------------------------------------------------------------- #
 # Saving
 # --------------------------------------------------------------------------- #
+LAYOUT_DECIMALS = 10
+"""Axes positions are rounded to this many decimals of the figure (far below a pixel)."""
+
+
+def _settle_layout(fig: Figure, dpi: int) -> None:
+    """Run the figure's layout engine once at the saving resolution, round the axes positions
+    and freeze them (layout engine ``none``).
+
+    Matplotlib's constrained layout solves its constraints with kiwisolver, whose floating-point
+    result can differ in the last bits from one process to the next (memory addresses order its
+    internal tables); a position that differs by 1e-16 of the figure shifts a line's
+    anti-aliasing by a few pixels now and then (about one process in twelve here), which broke
+    "same config and seed, same bytes". Rounded positions are the same in every process, and the
+    frozen layout makes saving the figure again give the same picture.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        fig.set_dpi(dpi)  # text extents as savefig will measure them
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    for ax in fig.axes:
+        ax.set_position(np.round(ax.get_position().bounds, LAYOUT_DECIMALS).tolist())
+
+
 def save_figure(
     fig: Figure, path: str | os.PathLike[str], dpi: int = DEFAULT_DPI
 ) -> Path:
@@ -1068,13 +1092,11 @@ def save_figure(
 
     dest = Path(path)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+    _settle_layout(fig, dpi)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
             fig.savefig(handle, format="png", dpi=dpi, metadata=PNG_METADATA)
-        # The layout was computed during that one draw; freeze it, so saving the figure again
-        # gives the same picture.
-        fig.set_layout_engine("none")
         os.replace(tmp, dest)
     except OSError as err:
         raise OutputError(err.errno, f"cannot write {dest}: {err.strerror or err}") from err

@@ -248,3 +248,32 @@ def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path,
     with pytest.raises(OutputError, match=r"cannot write .*file/sub/f.png"):
         plots.save_figure(figures["outcomes"], blocker / "sub" / "f.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_saved_layout_does_not_depend_on_the_solvers_last_bits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Constrained layout's solver (kiwisolver) can return positions that differ in the last
+    bits from one process to another, which moved a line's anti-aliasing in about one process
+    in twelve. Saved figures round the positions: the same figure laid out with the solution
+    nudged by ±2e-16 of the figure saves with the same positions and the same bytes."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    solve = ConstrainedLayoutEngine.execute
+    _, paths = _fake_run()
+    frame = path_summary(paths, WEEKS)
+    saved = []
+    for nudge in (2e-16, -2e-16):
+        def nudged(self, fig, nudge=nudge):
+            out = solve(self, fig)
+            for ax in fig.axes:
+                x0, y0, w, h = ax.get_position().bounds
+                ax.set_position([x0, y0 + nudge, w, h - nudge])
+            return out
+
+        monkeypatch.setattr(ConstrainedLayoutEngine, "execute", nudged)
+        fig = plots.plot_paths(frame, "nudged")
+        path = plots.save_figure(fig, tmp_path / f"paths{len(saved)}.png")
+        saved.append(([ax.get_position().bounds for ax in fig.axes], path.read_bytes()))
+    assert saved[0][0] == saved[1][0]
+    assert saved[0][1] == saved[1][1]
