@@ -115,15 +115,19 @@ def run_job(dcfg: DictConfig) -> dict | None:
         from sim.sweeps.callback import LAST
 
         LAST["run_dir"] = str(outdir)
-    try:
-        cfg = config_from_omegaconf(dcfg)
-    except ConfigError as err:
+    def failed(err: BaseException) -> None:
+        """A sweep records the job's failure and goes on; a single run refuses in one line."""
         if multirun:
             folders.record_failure(outdir, job, overrides, err)
-            return None
+            return
         _discard_run_dir(outdir)
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_CONFIG) from None
+
+    try:
+        cfg = config_from_omegaconf(dcfg)
+    except ConfigError as err:
+        return failed(err)
     if multirun and FIGURES_KEY not in override_keys(overrides):
         cfg.sim.figures = False  # per-job figures only when asked for; the sweep draws its own
     if multirun and folders.already_done(outdir, overrides):
@@ -140,12 +144,7 @@ def run_job(dcfg: DictConfig) -> dict | None:
         results = experiment.run(cfg)
         output.write_results(results, outdir, overrides=overrides)
     except (ConfigError, OSError) as err:
-        if multirun:
-            folders.record_failure(outdir, job, overrides, err)
-            return None
-        _discard_run_dir(outdir)
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_CONFIG) from None
+        return failed(err)
     except Exception as err:
         if not multirun:
             raise

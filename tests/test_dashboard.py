@@ -16,6 +16,7 @@ import ipywidgets
 import numpy as np
 import pytest
 import solara
+from oracles import hazard_pseudo_values
 
 from sim import app, dashboard_assets, metrics, rulebook
 from sim.api import compose_config
@@ -182,20 +183,11 @@ def test_b_takes_a_seed_and_horizon() -> None:
         app.compare(a, app.dashboard_config("us_no_role", rng=100, weeks=52), replications=10)
 
 
-def _hazard_pseudo_values(records: Any) -> np.ndarray:
-    """Test oracle: per-replication values per 100 ceasefire-weeks whose mean is the pooled
-    hazard r = Σe/Σw, r + (e_i − r·w_i)/mean(w) (the ratio's linearisation)."""
-    e = records["ceasefire_failures"].to_numpy(float)
-    w = records["ceasefire_weeks"].to_numpy(float)
-    r = e.sum() / w.sum()
-    return 100 * (r + (e - r * w) / w.mean())
-
-
 INDICATORS = {  # test oracles: the per-replication indicators of the three probabilities
     "p_first_ceasefire": lambda r: r["week_first_ceasefire"].le(104),
     "p_settlement": lambda r: r["outcome"] == "settlement",
     "p_war_or_escalation": lambda r: r["outcome"].isin(("war", "escalation")),
-    "collapse_hazard": _hazard_pseudo_values,
+    "collapse_hazard": hazard_pseudo_values,
 }
 
 
@@ -246,7 +238,7 @@ def test_hazard_oracle_matches_the_summaries_delta_method(
     half-width of the summary's delta-method interval (within 0.5%: n/(n−1) and t vs z)."""
     for res in (baseline_vs_no_force.a, baseline_vs_no_force.b):
         hazard = res.summary["collapse_hazard"]
-        mean, lo, hi = metrics.mean_interval(_hazard_pseudo_values(res.records))
+        mean, lo, hi = metrics.mean_interval(hazard_pseudo_values(res.records))
         assert mean == pytest.approx(hazard["rate"], rel=1e-12)
         assert (hi - lo) / 2 == pytest.approx((hazard["hi"] - hazard["lo"]) / 2, rel=0.005)
 

@@ -18,9 +18,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 from dashboard_harness import (
     MATPLOTLIB_PLOT,
@@ -37,6 +35,7 @@ from dashboard_harness import (
     solara_server,
     websocket_handshake_status,
 )
+from oracles import hazard_pseudo_values
 from playwright.sync_api import Locator, Page, expect
 
 from sim import app, metrics
@@ -360,15 +359,6 @@ def test_invalid_levers_show_an_inline_error_and_keep_the_model(
 # --------------------------------------------------------------------------------------------- #
 # Compare A and B
 # --------------------------------------------------------------------------------------------- #
-def _hazard_pseudo_values(records: Any) -> np.ndarray:
-    """Test oracle: per-replication values per 100 ceasefire-weeks whose mean is the pooled
-    hazard r = Σe/Σw, r + (e_i − r·w_i)/mean(w) (the ratio's linearisation)."""
-    e = records["ceasefire_failures"].to_numpy(float)
-    w = records["ceasefire_weeks"].to_numpy(float)
-    r = e.sum() / w.sum()
-    return 100 * (r + (e - r * w) / w.mean())
-
-
 def _cell(d: dict[str, float], digits: int) -> str:
     return f"{d['diff']:+.{digits}f} ({d['lo']:+.{digits}f} – {d['hi']:+.{digits}f})"
 
@@ -407,7 +397,7 @@ def test_compare_view_shows_the_paired_differences_and_assumed_values(
     assert [c[0] for c in cells] == [m.label for m in app.COMPARE_MEASURES]
     for row, indicator in zip(cells[:3], indicators, strict=True):
         assert row[3] == _cell(metrics.paired_difference(a.records, b.records, indicator), 3)
-    hazard = metrics.paired_difference(a.records, b.records, _hazard_pseudo_values)
+    hazard = metrics.paired_difference(a.records, b.records, hazard_pseudo_values)
     assert hazard["diff"] == pytest.approx(a.summary["collapse_hazard"]["rate"]
                                            - b.summary["collapse_hazard"]["rate"], abs=1e-9)
     assert cells[3][3] == _cell(hazard, 2)
