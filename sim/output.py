@@ -105,30 +105,41 @@ def csv_text(df: pd.DataFrame, float_format: str, exact: Sequence[str] = ()) -> 
     sampled values), written in full (the shortest text that reads back as the same number). A
     float column whose values are all whole numbers (all zeros, say) is written with one decimal
     (``0.0``), so that ``pandas.read_csv`` reads it as a float column, as the Parquet files store
-    it, and not as integers.
+    it, and not as integers. Missing values are empty fields; other values are written as
+    ``str`` gives them, quoted as the ``csv`` module does (the text ``DataFrame.to_csv`` writes,
+    about five times faster: a design sweep writes three tables per point).
     """
+    import csv
+    import io
+
     import numpy as np
 
-    out = df.copy()
+    columns = []
     for col in df.columns:
         values = df[col]
-        if values.dtype.kind != "f":
-            continue
-        raw = values.to_numpy()
-        finite = raw[np.isfinite(raw)]
-        if col in exact:
-            out[col] = pd_object([repr(float(v)) if np.isfinite(v) else "" for v in raw])
-        elif len(finite) and np.all(finite == np.round(finite)):
-            text = np.char.mod("%.1f", raw)
-            out[col] = pd_object(np.where(np.isnan(raw), "", text))
-    return out.to_csv(index=False, lineterminator="\n", float_format=float_format)
+        if values.dtype.kind == "f":
+            raw = values.to_numpy()
+            finite = raw[np.isfinite(raw)]
+            if col in exact:
+                text = [repr(v) if np.isfinite(v) else "" for v in raw.tolist()]
+            else:
+                fmt = (float_format if not len(finite) or np.any(finite != np.round(finite))
+                       else "%.1f")
+                text = ["" if v != v else fmt % v for v in raw.tolist()]
+        else:
+            text = ["" if _missing(v) else str(v) for v in values.tolist()]
+        columns.append(text)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([str(c) for c in df.columns])
+    writer.writerows(zip(*columns, strict=True))
+    return buf.getvalue()
 
 
-def pd_object(values: Any) -> Any:
-    """``values`` as an object-dtype column (text written as is)."""
-    import numpy as np
-
-    return np.asarray(values, dtype=object)
+def _missing(value: Any) -> bool:
+    """Whether a table cell is missing (``None``, ``pd.NA``, ``NaN``): written as an empty field."""
+    return value is None or (isinstance(value, float) and value != value) or (
+        type(value).__name__ == "NAType")
 
 
 def _csv(df: pd.DataFrame, kind: str) -> str:
@@ -136,11 +147,23 @@ def _csv(df: pd.DataFrame, kind: str) -> str:
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """``df`` as Parquet bytes (no index; the same bytes for the same frame)."""
+    """``df`` as Parquet bytes (no index; the same bytes for the same frame).
+
+    Built from the frame's columns as Arrow arrays: pandas' own conversion spends about 13 ms
+    on its metadata for a frame of 15,625 records, three times the writing, and a design sweep
+    writes one such file per point. The columns read back with the same types. Dictionary
+    encoding only for text (for numbers it costs time and saves about 1%)."""
     import io
 
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({str(col): pa.array(df[col].to_numpy() if df[col].dtype.kind in "biuf"
+                                         else df[col].array) for col in df.columns})
+    text = [f.name for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    pq.write_table(table, buf, use_dictionary=text)
     return buf.getvalue()
 
 
