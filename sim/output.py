@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 import subprocess
 import uuid
@@ -125,7 +126,7 @@ def csv_text(df: pd.DataFrame, float_format: str, exact: Sequence[str] = ()) -> 
             else:
                 fmt = (float_format if not len(finite) or np.any(finite != np.round(finite))
                        else "%.1f")
-                text = ["" if v != v else fmt % v for v in raw.tolist()]
+                text = ["" if math.isnan(v) else fmt % v for v in raw.tolist()]
         else:
             text = ["" if _missing(v) else str(v) for v in values.tolist()]
         columns.append(text)
@@ -138,7 +139,7 @@ def csv_text(df: pd.DataFrame, float_format: str, exact: Sequence[str] = ()) -> 
 
 def _missing(value: Any) -> bool:
     """Whether a table cell is missing (``None``, ``pd.NA``, ``NaN``): written as an empty field."""
-    return value is None or (isinstance(value, float) and value != value) or (
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
         type(value).__name__ == "NAType")
 
 
