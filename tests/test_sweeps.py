@@ -222,6 +222,16 @@ def test_paired_row_equals_the_metrics_functions_in_any_row_order() -> None:
         table.paired_row(a.iloc[:-1], ref)
 
 
+@pytest.mark.parametrize("dtype", ["str", object, "string"])
+def test_outcome_index_is_the_categorical_codes(dtype) -> None:
+    """Outcome positions by Arrow equal pandas' categorical codes: every outcome, an unknown
+    text and a missing value (-1), whatever the column's string type."""
+    values = pd.Series([*OUTCOMES, "not an outcome", None, OUTCOMES[0]], dtype=dtype)
+    expected = np.array([*range(len(OUTCOMES)), -1, -1, 0], dtype=np.int8)
+    assert np.array_equal(table.outcome_index(values), expected)
+    assert np.array_equal(table.outcome_index(values.iloc[:0]), expected[:0])
+
+
 def test_failed_points_file_is_empty_and_sweep_figures_exist(grid: Path) -> None:
     failed = pd.read_csv(grid / aggregate.FAILED_CSV)
     assert failed.empty and list(failed.columns) == aggregate.FAILED_COLUMNS

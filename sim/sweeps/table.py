@@ -181,6 +181,20 @@ def _matched(records: pd.DataFrame, ref: pd.DataFrame) -> tuple[Any, Any]:
     return oa, ob
 
 
+def outcome_index(outcomes: pd.Series) -> np.ndarray:
+    """Each outcome's position in ``OUTCOMES`` (-1 for anything else, a missing value included),
+    as ``pd.Categorical(outcomes, categories=OUTCOMES).codes`` gives it; matched by Arrow, about
+    ten times faster on a point's 15,625 records."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(outcomes.array)
+    if pa.types.is_null(values.type):  # no text at all (e.g. an empty object column)
+        values = values.cast(pa.string())
+    found = pc.index_in(values, value_set=pa.array(OUTCOMES, values.type))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+
+
 def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
     """Paired differences (point − reference) with 95% intervals, replication by replication.
 
@@ -195,7 +209,7 @@ def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
         return _take(frame, idx, name, np.float64)
 
     def outcome_codes(frame: pd.DataFrame, idx: Any) -> np.ndarray:
-        codes = pd.Categorical(frame["outcome"], categories=OUTCOMES).codes
+        codes = outcome_index(frame["outcome"])
         return codes if idx is None else codes[idx]
 
     ca, cb = outcome_codes(records, oa), outcome_codes(ref, ob)
