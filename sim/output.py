@@ -122,25 +122,22 @@ def csv_text(df: pd.DataFrame, float_format: str, exact: Sequence[str] = ()) -> 
             raw = values.to_numpy()
             finite = raw[np.isfinite(raw)]
             if col in exact:
-                text = [repr(v) if np.isfinite(v) else "" for v in raw.tolist()]
+                text = [repr(v) if math.isfinite(v) else "" for v in raw.tolist()]
             else:
                 fmt = (float_format if not len(finite) or np.any(finite != np.round(finite))
                        else "%.1f")
                 text = ["" if math.isnan(v) else fmt % v for v in raw.tolist()]
         else:
-            text = ["" if _missing(v) else str(v) for v in values.tolist()]
+            text = [str(v) for v in values.tolist()]
+            missing = values.isna().to_numpy()
+            if missing.any():
+                text = ["" if gone else t for gone, t in zip(missing.tolist(), text, strict=True)]
         columns.append(text)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([str(c) for c in df.columns])
     writer.writerows(zip(*columns, strict=True))
     return buf.getvalue()
-
-
-def _missing(value: Any) -> bool:
-    """Whether a table cell is missing (``None``, ``pd.NA``, ``NaN``): written as an empty field."""
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        type(value).__name__ == "NAType")
 
 
 def _csv(df: pd.DataFrame, kind: str) -> str:

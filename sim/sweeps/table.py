@@ -155,7 +155,10 @@ def read_records(folder: Path, columns: Sequence[str] | None = RECORD_COLUMNS) -
     cols = list(columns) if columns is not None else None
     parquet = Path(folder) / "records.parquet"
     if parquet.is_file():
-        return pd.read_parquet(parquet, columns=cols)
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(parquet) as stored:  # what pd.read_parquet gives, about 1 ms sooner
+            return stored.read(columns=cols).to_pandas()
     return pd.read_csv(Path(folder) / "records.csv", usecols=cols, dtype={"seed": "uint64"})
 
 
@@ -213,12 +216,14 @@ def paired_row(records: pd.DataFrame, ref: pd.DataFrame) -> dict[str, Any]:
         return codes if idx is None else codes[idx]
 
     ca, cb = outcome_codes(records, oa), outcome_codes(ref, ob)
-    war_or_esc = [OUTCOMES.index(name) for name in WAR_OR_ESCALATION]
+    war_or_esc = [f"diff_p_{name}" for name in WAR_OR_ESCALATION]
     pairs: list[tuple[str, np.ndarray, np.ndarray]] = [
         (f"diff_p_{name}", (ca == i).astype(np.float64), (cb == i).astype(np.float64))
         for i, name in enumerate(OUTCOMES)]
-    pairs.append(("diff_p_war_or_escalation", np.isin(ca, war_or_esc).astype(np.float64),
-                  np.isin(cb, war_or_esc).astype(np.float64)))
+    # The outcomes exclude each other: war-or-escalation's indicator is the sum of the two.
+    pairs.append(("diff_p_war_or_escalation",
+                  sum(pair[1] for pair in pairs if pair[0] in war_or_esc),
+                  sum(pair[2] for pair in pairs if pair[0] in war_or_esc)))
     pairs += [(f"diff_{stem}", values(records, oa, column), values(ref, ob, column))
               for _, stem, column in MEANS]
     row: dict[str, Any] = {}
