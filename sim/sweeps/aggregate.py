@@ -128,12 +128,9 @@ def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: p
         try:
             for p in ok:
                 stored = Path(p.path) / "records.parquet"
-                if stored.is_file():
-                    with pq.ParquetFile(stored) as point_file:  # faster than pq.read_table
-                        rec = point_file.read()
-                else:  # a basic sweeper's CSV
-                    rec = pa.Table.from_pandas(read_records(p.path, columns=None),
-                                               preserve_index=False)
+                rec = (output.read_parquet(stored) if stored.is_file() else  # else a basic
+                       pa.Table.from_pandas(read_records(p.path, columns=None),  # sweeper's CSV
+                                            preserve_index=False))
                 n = rec.num_rows
                 front = [pa.array(np.full(n, p.point, dtype=np.int64))]
                 front += [_lever_array(table[key], n, by_point.at[p.point, key])
@@ -142,11 +139,8 @@ def write_combined_records(sweep_dir: Path, points: Sequence[PointRun], table: p
                                              names=[*names, *rec.column_names])
                 if schema is None:
                     schema = arrow.schema
-                    # Dictionary encoding pays only for text (the outcome, text levers); for
-                    # the numeric columns it costs a third of the writing time for 1% of size.
-                    text = [f.name for f in schema
-                            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-                    writer = pq.ParquetWriter(fh, schema, use_dictionary=text)
+                    writer = pq.ParquetWriter(fh, schema,
+                                              use_dictionary=output.text_columns(schema))
                 writer.write_table(arrow.cast(schema))
         finally:
             if writer is not None:
